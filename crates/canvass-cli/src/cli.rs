@@ -1,0 +1,154 @@
+//! The command line. Every flag can also come from a `CANVASS_*` environment variable or, by
+//! its long name, from the TOML file given with `--config`; the command line wins over the
+//! environment, which wins over the file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Canvass: the community camera registry for police departments.
+///
+/// Residents register their security cameras; officers, analysts and the records system find
+/// the cameras around an incident and reach the owners. No live access to any camera, ever.
+///
+/// With no --database-url, Canvass runs a private PostgreSQL + PostGIS cluster in --data-dir
+/// (Debian packages postgresql-15 and postgresql-15-postgis-3); every command given the same
+/// data directory uses that same cluster.
+#[derive(Debug, Parser)]
+#[command(name = "canvass", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings every command shares.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML file of settings, keyed by long flag name (e.g. `listen = "0.0.0.0:8080"`).
+    #[arg(long, global = true, env = "CANVASS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Where Canvass keeps its embedded database, mail outbox and keys.
+    #[arg(long, global = true, env = "CANVASS_DATA_DIR", default_value = "./var", value_name = "DIR")]
+    pub data_dir: PathBuf,
+
+    /// PostgreSQL server to use instead of the embedded one (postgres://user:pass@host/db or
+    /// key=value pairs). Canvass then never starts a server.
+    #[arg(long, global = true, env = "CANVASS_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Directory of the PostgreSQL 15 server programs (default: Debian's, then PATH).
+    #[arg(long, global = true, env = "CANVASS_PG_BIN_DIR", value_name = "DIR")]
+    pub pg_bin_dir: Option<PathBuf>,
+
+    /// Read migrations from this directory instead of those built in (for developing one).
+    #[arg(long, global = true, env = "CANVASS_MIGRATIONS_DIR", value_name = "DIR")]
+    pub migrations_dir: Option<PathBuf>,
+
+    /// Key file for sealing contact details (created on first use if missing).
+    /// Default: <data-dir>/secrets/contact.key.
+    #[arg(long, global = true, env = "CANVASS_CONTACT_KEY_FILE", value_name = "FILE")]
+    pub contact_key_file: Option<PathBuf>,
+
+    /// Log filter, e.g. `info` or `canvass=debug,tower_http=info`.
+    #[arg(long, global = true, env = "CANVASS_LOG", default_value = "info,tokio_postgres=warn", value_name = "FILTER")]
+    pub log: String,
+
+    /// Log line format.
+    #[arg(long, global = true, env = "CANVASS_LOG_FORMAT", default_value = "text", value_enum)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written (to standard error).
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations; safe to run twice or from two processes at once.
+    Migrate(MigrateArgs),
+    /// Load deterministic demo data for a Concord-sized city.
+    Demo(DemoArgs),
+    /// Inspect or stop the embedded PostgreSQL cluster of --data-dir.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CANVASS_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: SocketAddr,
+
+    /// Load the demo data when the registry is empty.
+    #[arg(long, env = "CANVASS_DEMO")]
+    pub demo: bool,
+
+    /// Cameras in the demo loaded by --demo.
+    #[arg(long, env = "CANVASS_DEMO_CAMERAS", default_value_t = 5000, value_name = "N")]
+    pub demo_cameras: u64,
+
+    /// Seed of the demo loaded by --demo.
+    #[arg(long, env = "CANVASS_DEMO_SEED", default_value_t = 1, value_name = "S")]
+    pub demo_seed: u64,
+
+    /// Largest request body, in bytes.
+    #[arg(long, env = "CANVASS_MAX_BODY_BYTES", default_value_t = 1 << 20, value_name = "BYTES")]
+    pub max_body_bytes: usize,
+
+    /// Seconds a request may take before it is answered with 408.
+    #[arg(long, env = "CANVASS_REQUEST_TIMEOUT", default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub request_timeout: u64,
+
+    /// Most database connections this process holds.
+    #[arg(long, env = "CANVASS_DB_POOL_SIZE", default_value_t = 16, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub db_pool_size: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Only report pending migrations; change nothing. Exits 3 when some are pending.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of cameras to generate.
+    #[arg(long, env = "CANVASS_DEMO_CAMERAS", default_value_t = 5000, value_name = "N")]
+    pub cameras: u64,
+
+    /// Seed: the same seed and --as-of give the same data.
+    #[arg(long, env = "CANVASS_DEMO_SEED", default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+
+    /// Day the data is "as of" (YYYY-MM-DD); dates are relative to it. Default: today (UTC).
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<chrono::NaiveDate>,
+
+    /// Empty the registry first (users, keys and the audit trail are kept).
+    #[arg(long)]
+    pub replace: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Say whether the embedded cluster is running, and where.
+    Status,
+    /// Stop the embedded cluster, whichever process started it.
+    Stop,
+}

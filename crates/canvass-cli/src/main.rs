@@ -1,0 +1,112 @@
+//! The `canvass` binary.
+
+mod cli;
+mod config_file;
+mod contact_key;
+mod db_command;
+mod demo_command;
+mod migrate_command;
+mod serve_command;
+mod shutdown;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{Cli, Command, GlobalArgs, LogFormat};
+
+/// Exit code of a command that ran and found a problem to report (e.g. pending migrations).
+pub const EXIT_FINDING: u8 = 3;
+
+fn main() -> ExitCode {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let cli = match parse(&args) {
+        Ok(cli) => cli,
+        Err(Parse::Clap(e)) => {
+            // --help and --version print to stdout and succeed; usage errors exit 2.
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        Err(Parse::Config(e)) => {
+            eprintln!("canvass: error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = init_logging(&cli.global) {
+        eprintln!("canvass: error: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("canvass: error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            // One line: the error and its causes.
+            eprintln!("canvass: error: {}", format!("{e:#}").replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Parse {
+    Clap(clap::Error),
+    Config(config_file::ConfigFileError),
+}
+
+fn parse(args: &[OsString]) -> Result<Cli, Parse> {
+    let mut command = Cli::command();
+    if let Some(path) = config_file::config_path(args) {
+        command = config_file::apply(command, &path).map_err(Parse::Config)?;
+    }
+    let matches = command.try_get_matches_from(args).map_err(Parse::Clap)?;
+    Cli::from_arg_matches(&matches).map_err(Parse::Clap)
+}
+
+fn init_logging(global: &GlobalArgs) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&global.log)
+        .map_err(|e| anyhow::anyhow!("invalid --log filter {:?}: {e}", global.log))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let installed = match global.log_format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+    installed.map_err(|e| anyhow::anyhow!("cannot start logging: {e}"))
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve_command::run(&cli.global, args).await,
+        Command::Migrate(args) => migrate_command::run(&cli.global, args).await,
+        Command::Demo(args) => demo_command::run(&cli.global, args).await,
+        Command::Db { action } => db_command::run(&cli.global, action),
+    }
+}
+
+/// Where the database is, from the global flags.
+pub fn target(global: &GlobalArgs) -> anyhow::Result<canvass_db::Target> {
+    Ok(match &global.database_url {
+        Some(url) => canvass_db::Target::from_url(url)?,
+        None => canvass_db::Target::Embedded {
+            data_dir: global.data_dir.clone(),
+            pg_bin_dir: global.pg_bin_dir.clone(),
+        },
+    })
+}
+
+/// The migrations to apply: built in, or from --migrations-dir.
+pub fn migrations(global: &GlobalArgs) -> anyhow::Result<Vec<canvass_db::migrate::Migration>> {
+    Ok(match &global.migrations_dir {
+        Some(dir) => canvass_db::migrate::from_dir(dir)?,
+        None => canvass_db::migrate::embedded()?,
+    })
+}

@@ -1,0 +1,112 @@
+//! `canvass serve`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use canvass_db::connect::PoolOptions;
+use canvass_db::demo::{self, DemoOptions};
+use canvass_db::{ClusterState, Database, StartMode, migrate};
+use canvass_server::{AppState, Limits, Metrics};
+use tokio::sync::watch;
+
+use crate::cli::{GlobalArgs, ServeArgs};
+
+pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    // Bind first: a busy port should fail before a database is started for nothing.
+    let listener = canvass_server::bind(args.listen).await?;
+    let key = if args.demo { Some(crate::contact_key::load_or_create(global)?) } else { None };
+    let set = crate::migrations(global)?;
+    let pool = PoolOptions {
+        max_size: usize::try_from(args.db_pool_size).unwrap_or(16),
+        ..PoolOptions::default()
+    };
+    let db = Database::open(&crate::target(global)?, StartMode::Attached, pool).await?;
+    if let Err(e) = prepare(&db, &set, key.as_ref(), &args).await {
+        db.close().await;
+        return Err(e);
+    }
+    let db = Arc::new(db);
+    let state = AppState { db: db.clone(), metrics: Metrics::new()? };
+    let limits = Limits {
+        max_body_bytes: args.max_body_bytes,
+        request_timeout: Duration::from_secs(args.request_timeout),
+    };
+    let app = canvass_server::router(state, limits);
+    let address = listener.local_addr()?;
+    println!("Canvass listening on http://{address}");
+
+    let (failed_tx, failed_rx) = watch::channel(None::<String>);
+    if let Some(cluster) = db.cluster_state() {
+        tokio::spawn(watch_cluster(cluster, failed_tx));
+    }
+    let mut failure = failed_rx.clone();
+    let shutdown = async move {
+        tokio::select! {
+            _ = crate::shutdown::signalled() => {}
+            _ = failure.wait_for(Option::is_some) => {}
+        }
+    };
+    let served = canvass_server::serve(listener, app, shutdown).await;
+    match Arc::try_unwrap(db) {
+        Ok(db) => db.close().await,
+        Err(_) => tracing::warn!("database handle still in use at shutdown"),
+    }
+    served?;
+    let reason = failed_rx.borrow().clone();
+    match reason {
+        Some(reason) => {
+            eprintln!("canvass: error: the embedded database could not be restarted: {reason}");
+            Ok(ExitCode::FAILURE)
+        }
+        None => Ok(ExitCode::SUCCESS),
+    }
+}
+
+async fn prepare(
+    db: &Database,
+    set: &[migrate::Migration],
+    key: Option<&canvass_model::contact_seal::ContactKey>,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
+    let mut client = db.client().await?;
+    let report = migrate::run(&client, set).await?;
+    if !report.applied.is_empty() {
+        tracing::info!(count = report.applied.len(), "migrations applied");
+    }
+    if let Some(key) = key {
+        if demo::registry_is_empty(&client).await? {
+            let options = DemoOptions {
+                cameras: args.demo_cameras,
+                seed: args.demo_seed,
+                as_of: chrono::Utc::now().date_naive(),
+            };
+            let report = demo::load(&mut client, options, key, false).await?;
+            tracing::info!(cameras = report.cameras, registrations = report.registrations, "demo data loaded");
+        } else {
+            tracing::info!("registry not empty; demo data not loaded");
+        }
+    }
+    Ok(())
+}
+
+/// The supervisor restarts a crashed embedded cluster by itself; when it gives up, serving
+/// without a database helps nobody, so the server stops with the reason.
+async fn watch_cluster(mut state: watch::Receiver<ClusterState>, failed: watch::Sender<Option<String>>) {
+    loop {
+        let current = state.borrow_and_update().clone();
+        match current {
+            ClusterState::Failed(reason) => {
+                tracing::error!(%reason, "embedded database failed");
+                let _ = failed.send(Some(reason));
+                return;
+            }
+            ClusterState::Down => tracing::warn!("embedded database down; restarting it"),
+            ClusterState::Ready { .. } => tracing::debug!("embedded database ready"),
+            ClusterState::Starting | ClusterState::Stopped => {}
+        }
+        if state.changed().await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! PostGIS access for Canvass.
+//!
+//! - [`cluster`]: the private PostgreSQL + PostGIS cluster of the embedded default.
+//! - [`connect`]: where the database is ([`Target`]) and the connection pool.
+//! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
+//! - [`demo`]: deterministic synthetic data for a Concord-sized city.
+//! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
+
+pub mod cluster;
+pub mod connect;
+pub mod demo;
+mod error;
+pub mod migrate;
+mod pg_binaries;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use cluster::{ClusterState, EmbeddedCluster, StartMode};
+pub use connect::{Database, Target};
+pub use error::DbError;
+pub use pg_binaries::PgBinaries;

@@ -1,0 +1,48 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use canvass_db::ClusterState;
+
+use crate::AppState;
+
+/// How long readiness waits for the database before answering 503.
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The process is up and answering.
+pub(crate) async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The database answers a query; 503 otherwise, recovering by itself when it returns.
+pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
+    if let Some(cluster) = state.db.cluster_state() {
+        let current = cluster.borrow().clone();
+        match current {
+            ClusterState::Ready { .. } => {}
+            ClusterState::Failed(_) => return unavailable("embedded database failed"),
+            _ => return unavailable("embedded database is restarting"),
+        }
+    }
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => {
+            state.metrics.database_up.set(1);
+            (StatusCode::OK, "ready\n".into())
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            state.metrics.database_up.set(0);
+            unavailable("database unavailable")
+        }
+        Err(_) => {
+            state.metrics.database_up.set(0);
+            unavailable("database did not answer in time")
+        }
+    }
+}
+
+fn unavailable(why: &str) -> (StatusCode, String) {
+    (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n"))
+}
