@@ -21,7 +21,11 @@ fn main() {
     let mut out = String::from("pub(crate) const EMBEDDED: &[(&str, &str)] = &[\n");
     for name in names {
         let path = sql_dir.join(&name);
-        let _ = writeln!(out, "    ({name:?}, include_str!({:?})),", path.display().to_string());
+        let _ = writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            path.display().to_string()
+        );
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("migrations.rs");

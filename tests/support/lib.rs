@@ -1,1 +1,246 @@
-//! placeholder
+//! Helpers for the end-to-end tests: run the built `canvass` binary as a user would.
+
+// Test support: a failed expectation here is a failed test, so panicking is the point.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+/// The `canvass` binary of this build. These tests are canvass-cli's integration tests, so
+/// cargo builds it first and puts it beside the test binaries' `deps/` folder.
+pub fn canvass_bin() -> PathBuf {
+    if let Some(path) = std::env::var_os("CANVASS_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let bin = profile_dir.join("canvass");
+    assert!(
+        bin.is_file(),
+        "{} missing: run `cargo build -p canvass-cli` first",
+        bin.display()
+    );
+    bin
+}
+
+/// A `canvass` command with a clean environment (no CANVASS_* from the caller).
+pub fn canvass() -> Command {
+    let mut command = Command::new(canvass_bin());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("CANVASS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+        .env("CANVASS_LOG_FORMAT", "text")
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `canvass ARGS` to completion.
+pub fn run(args: &[&str]) -> Output {
+    canvass().args(args).output().expect("run canvass")
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("addr").port()
+}
+
+/// A running `canvass serve`; interrupted (SIGINT) and reaped on drop.
+#[derive(Debug)]
+pub struct Server {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// Lines the server wrote to standard error so far are collected here.
+    stderr: mpsc::Receiver<String>,
+    seen_stderr: Vec<String>,
+}
+
+impl Server {
+    /// Starts `canvass serve --listen 127.0.0.1:<free> ARGS` and waits until it prints its URL.
+    pub fn start(args: &[&str]) -> Server {
+        Self::start_with(canvass(), args)
+    }
+
+    /// Like [`Server::start`] with a prepared command (extra environment, say).
+    pub fn start_with(mut command: Command, args: &[&str]) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut child = command
+            .arg("serve")
+            .args(["--listen", &listen])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn canvass serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let stderr = child.stderr.take().expect("stderr");
+        let (line_tx, line_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = line_tx.send(line);
+            }
+        });
+        let (err_tx, err_rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = err_tx.send(line);
+            }
+        });
+        let mut server = Server {
+            child: Some(child),
+            base: format!("http://{listen}"),
+            stderr: err_rx,
+            seen_stderr: Vec::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            match line_rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(line) if line.contains("listening on") => {
+                    assert!(line.contains(&server.base), "{line}");
+                    return server;
+                }
+                Ok(_) => {}
+                Err(_) => {
+                    if let Some(status) = server
+                        .child
+                        .as_mut()
+                        .and_then(|c| c.try_wait().ok().flatten())
+                    {
+                        panic!(
+                            "canvass serve exited with {status}: {}",
+                            server.stderr_text()
+                        );
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "canvass serve did not start: {}",
+                        server.stderr_text()
+                    );
+                }
+            }
+        }
+    }
+
+    /// Everything the server wrote to standard error so far.
+    pub fn stderr_text(&mut self) -> String {
+        while let Ok(line) = self.stderr.try_recv() {
+            self.seen_stderr.push(line);
+        }
+        self.seen_stderr.join("\n")
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).unwrap_or(0)
+    }
+
+    /// `GET base + path` with a short timeout: (status, body).
+    pub fn get(&self, path: &str) -> (u16, String) {
+        http_get(&format!("{}{path}", self.base))
+    }
+
+    /// Sends SIGINT and waits for the exit status.
+    pub fn interrupt(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGINT);
+        wait_timeout(&mut child, Duration::from_secs(60))
+            .expect("canvass serve did not stop within 60s")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = kill(Pid::from_raw(child.id() as i32), Signal::SIGINT);
+            if wait_timeout(&mut child, Duration::from_secs(30)).is_none() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+fn wait_timeout(child: &mut Child, limit: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    None
+}
+
+/// A blocking HTTP GET on a throwaway runtime: (status, body); status 0 when unreachable.
+pub fn http_get(url: &str) -> (u16, String) {
+    http(reqwest::Method::GET, url, None)
+}
+
+/// A blocking HTTP request with an optional body: (status, body); 0 when unreachable.
+pub fn http(method: reqwest::Method, url: &str, body: Option<Vec<u8>>) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("client");
+        let mut request = client.request(method, url);
+        if let Some(body) = body {
+            request = request.body(body);
+        }
+        match request.send().await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                (status, response.text().await.unwrap_or_default())
+            }
+            Err(_) => (0, String::new()),
+        }
+    })
+}
+
+/// The pid in a cluster's `postmaster.pid`, if the file exists.
+pub fn postmaster_pid(data_dir: &Path) -> Option<i32> {
+    std::fs::read_to_string(data_dir.join("pg/postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Whether a process is alive (and not a zombie).
+pub fn alive(pid: i32) -> bool {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    !stat.is_empty()
+        && !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+}
+
+/// Standard error of a finished command, as text.
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Standard output of a finished command, as text.
+pub fn stdout_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

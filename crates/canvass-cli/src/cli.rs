@@ -16,7 +16,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// (Debian packages postgresql-15 and postgresql-15-postgis-3); every command given the same
 /// data directory uses that same cluster.
 #[derive(Debug, Parser)]
-#[command(name = "canvass", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "canvass",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -32,12 +37,24 @@ pub struct GlobalArgs {
     pub config: Option<PathBuf>,
 
     /// Where Canvass keeps its embedded database, mail outbox and keys.
-    #[arg(long, global = true, env = "CANVASS_DATA_DIR", default_value = "./var", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_DATA_DIR",
+        default_value = "./var",
+        value_name = "DIR"
+    )]
     pub data_dir: PathBuf,
 
     /// PostgreSQL server to use instead of the embedded one (postgres://user:pass@host/db or
     /// key=value pairs). Canvass then never starts a server.
-    #[arg(long, global = true, env = "CANVASS_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
 
     /// Directory of the PostgreSQL 15 server programs (default: Debian's, then PATH).
@@ -45,20 +62,42 @@ pub struct GlobalArgs {
     pub pg_bin_dir: Option<PathBuf>,
 
     /// Read migrations from this directory instead of those built in (for developing one).
-    #[arg(long, global = true, env = "CANVASS_MIGRATIONS_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_MIGRATIONS_DIR",
+        value_name = "DIR"
+    )]
     pub migrations_dir: Option<PathBuf>,
 
     /// Key file for sealing contact details (created on first use if missing).
     /// Default: <data-dir>/secrets/contact.key.
-    #[arg(long, global = true, env = "CANVASS_CONTACT_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_CONTACT_KEY_FILE",
+        value_name = "FILE"
+    )]
     pub contact_key_file: Option<PathBuf>,
 
     /// Log filter, e.g. `info` or `canvass=debug,tower_http=info`.
-    #[arg(long, global = true, env = "CANVASS_LOG", default_value = "info,tokio_postgres=warn", value_name = "FILTER")]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_LOG",
+        default_value = "info,tokio_postgres=warn",
+        value_name = "FILTER"
+    )]
     pub log: String,
 
     /// Log line format.
-    #[arg(long, global = true, env = "CANVASS_LOG_FORMAT", default_value = "text", value_enum)]
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_LOG_FORMAT",
+        default_value = "text",
+        value_enum
+    )]
     pub log_format: LogFormat,
 }
 
@@ -89,7 +128,12 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
-    #[arg(long, env = "CANVASS_LISTEN", default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    #[arg(
+        long,
+        env = "CANVASS_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
     pub listen: SocketAddr,
 
     /// Load the demo data when the registry is empty.
@@ -97,7 +141,12 @@ pub struct ServeArgs {
     pub demo: bool,
 
     /// Cameras in the demo loaded by --demo.
-    #[arg(long, env = "CANVASS_DEMO_CAMERAS", default_value_t = 5000, value_name = "N")]
+    #[arg(
+        long,
+        env = "CANVASS_DEMO_CAMERAS",
+        default_value_t = 5000,
+        value_name = "N"
+    )]
     pub demo_cameras: u64,
 
     /// Seed of the demo loaded by --demo.
@@ -129,7 +178,12 @@ pub struct MigrateArgs {
 #[derive(Debug, Args)]
 pub struct DemoArgs {
     /// Number of cameras to generate.
-    #[arg(long, env = "CANVASS_DEMO_CAMERAS", default_value_t = 5000, value_name = "N")]
+    #[arg(
+        long,
+        env = "CANVASS_DEMO_CAMERAS",
+        default_value_t = 5000,
+        value_name = "N"
+    )]
     pub cameras: u64,
 
     /// Seed: the same seed and --as-of give the same data.

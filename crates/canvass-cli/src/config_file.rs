@@ -10,7 +10,10 @@ use clap::Command;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigFileError {
     #[error("cannot read config file {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("config file {}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
@@ -30,16 +33,23 @@ pub fn config_path(args: &[OsString]) -> Option<PathBuf> {
             return Some(PathBuf::from(value));
         }
     }
-    std::env::var_os("CANVASS_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os("CANVASS_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }
 
 /// Applies the file's settings as defaults of `command`'s flags (and its subcommands').
 pub fn apply(command: Command, path: &Path) -> Result<Command, ConfigFileError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigFileError::Read { path: path.to_path_buf(), source })?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| ConfigFileError::Invalid { path: path.to_path_buf(), message: e.message().to_owned() })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let table: toml::Table =
+        text.parse()
+            .map_err(|e: toml::de::Error| ConfigFileError::Invalid {
+                path: path.to_path_buf(),
+                message: e.message().to_owned(),
+            })?;
     let mut command = command;
     for (key, value) in table {
         let flag = key.replace('_', "-");
@@ -66,7 +76,9 @@ pub fn apply(command: Command, path: &Path) -> Result<Command, ConfigFileError> 
         if !found {
             return Err(ConfigFileError::Invalid {
                 path: path.to_path_buf(),
-                message: format!("unknown setting {key:?} (settings are long flag names, e.g. listen, data-dir)"),
+                message: format!(
+                    "unknown setting {key:?} (settings are long flag names, e.g. listen, data-dir)"
+                ),
             });
         }
     }
@@ -85,7 +97,10 @@ fn set_default(mut command: Command, flag: &str, value: &str) -> (Command, bool)
         command = command.mut_arg(id, |arg| arg.default_value(value));
         found = true;
     }
-    let names: Vec<String> = command.get_subcommands().map(|s| s.get_name().to_owned()).collect();
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
     for name in names {
         let mut sub_found = false;
         command = command.mut_subcommand(name, |sub| {

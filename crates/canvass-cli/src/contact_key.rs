@@ -17,11 +17,14 @@ pub fn load_or_create(global: &GlobalArgs) -> anyhow::Result<ContactKey> {
         .unwrap_or_else(|| global.data_dir.join("secrets").join("contact.key"));
     match std::fs::read_to_string(&path) {
         Ok(text) => {
-            let mode = std::fs::metadata(&path).map(|m| m.permissions().mode() & 0o077).unwrap_or(0);
+            let mode = std::fs::metadata(&path)
+                .map(|m| m.permissions().mode() & 0o077)
+                .unwrap_or(0);
             if mode != 0 {
                 tracing::warn!(path = %path.display(), "contact key file is readable by others; chmod 600 it");
             }
-            ContactKey::from_key_file(&text).with_context(|| format!("contact key {}", path.display()))
+            ContactKey::from_key_file(&text)
+                .with_context(|| format!("contact key {}", path.display()))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(path),
         Err(e) => Err(e).with_context(|| format!("cannot read contact key {}", path.display())),
@@ -41,7 +44,8 @@ fn create(path: PathBuf) -> anyhow::Result<ContactKey> {
         .mode(0o600)
         .open(&path)
         .with_context(|| format!("cannot create contact key {}", path.display()))?;
-    file.write_all(text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     tracing::info!(path = %path.display(), key_id = key.id(), "created a new contact key; back it up apart from the database");
     Ok(key)
 }

@@ -9,7 +9,9 @@ use crate::cli::{DbAction, GlobalArgs};
 
 pub fn run(global: &GlobalArgs, action: DbAction) -> anyhow::Result<ExitCode> {
     if global.database_url.is_some() {
-        anyhow::bail!("`canvass db` controls the embedded cluster; it does nothing with --database-url");
+        anyhow::bail!(
+            "`canvass db` controls the embedded cluster; it does nothing with --database-url"
+        );
     }
     let data_dir = &global.data_dir;
     match action {

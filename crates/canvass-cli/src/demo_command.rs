@@ -12,7 +12,12 @@ use crate::cli::{DemoArgs, GlobalArgs};
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let key = crate::contact_key::load_or_create(global)?;
     let set = crate::migrations(global)?;
-    let db = Database::open(&crate::target(global)?, StartMode::Attached, PoolOptions::default()).await?;
+    let db = Database::open(
+        &crate::target(global)?,
+        StartMode::Attached,
+        PoolOptions::default(),
+    )
+    .await?;
     let outcome = async {
         let mut client = db.client().await?;
         migrate::run(&client, &set).await?;

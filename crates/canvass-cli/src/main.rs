@@ -38,7 +38,10 @@ fn main() -> ExitCode {
         eprintln!("canvass: error: {e}");
         return ExitCode::from(2);
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("canvass: error: cannot start the async runtime: {e}");

@@ -9,7 +9,12 @@ use crate::cli::{GlobalArgs, MigrateArgs};
 
 pub async fn run(global: &GlobalArgs, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let set = crate::migrations(global)?;
-    let db = Database::open(&crate::target(global)?, StartMode::Attached, PoolOptions::default()).await?;
+    let db = Database::open(
+        &crate::target(global)?,
+        StartMode::Attached,
+        PoolOptions::default(),
+    )
+    .await?;
     let outcome = async {
         let client = db.client().await?;
         if args.check {
@@ -17,7 +22,11 @@ pub async fn run(global: &GlobalArgs, args: MigrateArgs) -> anyhow::Result<ExitC
             for file in &pending {
                 println!("pending {file}");
             }
-            println!("{} pending, {} applied", pending.len(), set.len() - pending.len());
+            println!(
+                "{} pending, {} applied",
+                pending.len(),
+                set.len() - pending.len()
+            );
             return Ok::<_, anyhow::Error>(if pending.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -28,7 +37,11 @@ pub async fn run(global: &GlobalArgs, args: MigrateArgs) -> anyhow::Result<ExitC
         for file in &report.applied {
             println!("applied {file}");
         }
-        println!("{} applied now, {} already applied", report.applied.len(), report.already_applied);
+        println!(
+            "{} applied now, {} already applied",
+            report.applied.len(),
+            report.already_applied
+        );
         Ok(ExitCode::SUCCESS)
     }
     .await;

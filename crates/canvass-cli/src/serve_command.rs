@@ -15,7 +15,11 @@ use crate::cli::{GlobalArgs, ServeArgs};
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Bind first: a busy port should fail before a database is started for nothing.
     let listener = canvass_server::bind(args.listen).await?;
-    let key = if args.demo { Some(crate::contact_key::load_or_create(global)?) } else { None };
+    let key = if args.demo {
+        Some(crate::contact_key::load_or_create(global)?)
+    } else {
+        None
+    };
     let set = crate::migrations(global)?;
     let pool = PoolOptions {
         max_size: usize::try_from(args.db_pool_size).unwrap_or(16),
@@ -27,7 +31,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         return Err(e);
     }
     let db = Arc::new(db);
-    let state = AppState { db: db.clone(), metrics: Metrics::new()? };
+    let state = AppState {
+        db: db.clone(),
+        metrics: Metrics::new()?,
+    };
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.request_timeout),
@@ -82,7 +89,11 @@ async fn prepare(
                 as_of: chrono::Utc::now().date_naive(),
             };
             let report = demo::load(&mut client, options, key, false).await?;
-            tracing::info!(cameras = report.cameras, registrations = report.registrations, "demo data loaded");
+            tracing::info!(
+                cameras = report.cameras,
+                registrations = report.registrations,
+                "demo data loaded"
+            );
         } else {
             tracing::info!("registry not empty; demo data not loaded");
         }
@@ -92,7 +103,10 @@ async fn prepare(
 
 /// The supervisor restarts a crashed embedded cluster by itself; when it gives up, serving
 /// without a database helps nobody, so the server stops with the reason.
-async fn watch_cluster(mut state: watch::Receiver<ClusterState>, failed: watch::Sender<Option<String>>) {
+async fn watch_cluster(
+    mut state: watch::Receiver<ClusterState>,
+    failed: watch::Sender<Option<String>>,
+) {
     loop {
         let current = state.borrow_and_update().clone();
         match current {

@@ -122,8 +122,13 @@ impl EmbeddedCluster {
                 .spawn(move || supervise(&layout, &binaries, mode, &control, &tx))
                 .map_err(|e| DbError::ClusterStart(format!("cannot start supervisor: {e}")))?
         };
-        let mut cluster =
-            EmbeddedCluster { layout, mode, state: rx.clone(), control, supervisor: Some(supervisor) };
+        let mut cluster = EmbeddedCluster {
+            layout,
+            mode,
+            state: rx.clone(),
+            control,
+            supervisor: Some(supervisor),
+        };
         let outcome = tokio::time::timeout(READY_TIMEOUT + Duration::from_secs(10), async {
             loop {
                 match rx.borrow_and_update().clone() {
@@ -394,7 +399,9 @@ fn supervise(
                     std::thread::sleep(Duration::from_millis(200));
                 }
                 if !control.stopping.load(Ordering::SeqCst) {
-                    tracing::warn!("the PostgreSQL server another canvass process started is gone; taking over");
+                    tracing::warn!(
+                        "the PostgreSQL server another canvass process started is gone; taking over"
+                    );
                     state.send_replace(ClusterState::Down);
                 }
             }
@@ -427,7 +434,10 @@ fn supervise(
                     return;
                 }
                 state.send_replace(ClusterState::Down);
-                pause(Duration::from_millis(500 * 2u64.pow(failures.min(4))), control);
+                pause(
+                    Duration::from_millis(500 * 2u64.pow(failures.min(4))),
+                    control,
+                );
             }
         }
     }
@@ -452,12 +462,14 @@ fn start_or_adopt(
     mode: StartMode,
     control: &Control,
 ) -> Result<Started, DbError> {
-    let lock_file = File::open(&layout.lock_file).map_err(DbError::io(&layout.lock_file, "cannot open"))?;
-    let _lock = Flock::lock(lock_file, FlockArg::LockExclusive).map_err(|(_, e)| DbError::DataDir {
-        path: layout.lock_file.clone(),
-        action: "cannot lock",
-        source: e.into(),
-    })?;
+    let lock_file =
+        File::open(&layout.lock_file).map_err(DbError::io(&layout.lock_file, "cannot open"))?;
+    let _lock =
+        Flock::lock(lock_file, FlockArg::LockExclusive).map_err(|(_, e)| DbError::DataDir {
+            path: layout.lock_file.clone(),
+            action: "cannot lock",
+            source: e.into(),
+        })?;
     if let Some(pid) = running_postmaster(&layout.pg_dir) {
         return Ok(Started::Foreign(pid));
     }
@@ -466,7 +478,9 @@ fn start_or_adopt(
     }
     check_version(&layout.pg_dir)?;
     let mut child = spawn_postgres(layout, binaries, mode)?;
-    control.child_pid.store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
+    control
+        .child_pid
+        .store(i32::try_from(child.id()).unwrap_or(0), Ordering::SeqCst);
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -494,7 +508,9 @@ fn start_or_adopt(
 }
 
 fn run_initdb(layout: &Layout, binaries: &PgBinaries) -> Result<(), DbError> {
-    let not_empty = fs::read_dir(&layout.pg_dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    let not_empty = fs::read_dir(&layout.pg_dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
     if not_empty {
         return Err(DbError::DataDirUnusable {
             path: layout.pg_dir.clone(),
@@ -508,7 +524,12 @@ fn run_initdb(layout: &Layout, binaries: &PgBinaries) -> Result<(), DbError> {
         .arg(&layout.pg_dir)
         .arg("--username")
         .arg(CLUSTER_USER)
-        .args(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions"])
+        .args([
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        ])
         .stdin(Stdio::null())
         .current_dir(&layout.pg_dir);
     if let Some((uid, gid)) = layout.run_as {
@@ -533,26 +554,40 @@ fn check_version(pg_dir: &Path) -> Result<(), DbError> {
     if version.trim() != "15" {
         return Err(DbError::DataDirUnusable {
             path: pg_dir.to_path_buf(),
-            message: format!("holds a PostgreSQL {} cluster; canvass needs 15", version.trim()),
+            message: format!(
+                "holds a PostgreSQL {} cluster; canvass needs 15",
+                version.trim()
+            ),
         });
     }
     Ok(())
 }
 
-fn spawn_postgres(layout: &Layout, binaries: &PgBinaries, mode: StartMode) -> Result<Child, DbError> {
+fn spawn_postgres(
+    layout: &Layout,
+    binaries: &PgBinaries,
+    mode: StartMode,
+) -> Result<Child, DbError> {
     let log = OpenOptions::new()
         .create(true)
         .append(true)
         .open(&layout.log_file)
         .map_err(DbError::io(&layout.log_file, "cannot open the server log"))?;
-    let log_err = log.try_clone().map_err(DbError::io(&layout.log_file, "cannot open the server log"))?;
+    let log_err = log
+        .try_clone()
+        .map_err(DbError::io(&layout.log_file, "cannot open the server log"))?;
     let mut command = Command::new(&binaries.postgres);
     command
         .arg("-D")
         .arg(&layout.pg_dir)
         .arg("-k")
         .arg(&layout.socket_dir)
-        .args(["-c", "listen_addresses=", "-c", "unix_socket_permissions=0700"])
+        .args([
+            "-c",
+            "listen_addresses=",
+            "-c",
+            "unix_socket_permissions=0700",
+        ])
         .args(["-c", "max_wal_size=2GB", "-c", "log_min_messages=warning"])
         .stdin(Stdio::null())
         .stdout(log)
@@ -616,7 +651,10 @@ fn alive(pid: Pid) -> bool {
 fn is_zombie(pid: Pid) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.trim_start().starts_with('Z')))
+        .and_then(|stat| {
+            stat.rsplit_once(')')
+                .map(|(_, rest)| rest.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 

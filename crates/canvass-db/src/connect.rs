@@ -36,9 +36,12 @@ impl Target {
         if trimmed.is_empty() {
             return Err(DbError::BadUrl("it is empty".into()));
         }
-        let looks_like_url = trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://");
+        let looks_like_url =
+            trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://");
         if trimmed.contains("://") && !looks_like_url {
-            return Err(DbError::BadUrl("the scheme must be postgres:// or postgresql://".into()));
+            return Err(DbError::BadUrl(
+                "the scheme must be postgres:// or postgresql://".into(),
+            ));
         }
         if !looks_like_url && !trimmed.contains('=') {
             return Err(DbError::BadUrl(
@@ -67,7 +70,10 @@ pub struct PoolOptions {
 
 impl Default for PoolOptions {
     fn default() -> Self {
-        PoolOptions { max_size: 16, timeout: Duration::from_secs(5) }
+        PoolOptions {
+            max_size: 16,
+            timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -81,18 +87,31 @@ pub struct Database {
 impl Database {
     /// Opens the target: starts or reuses the embedded cluster, creates the application
     /// database in it if needed, and builds the pool. Does not migrate.
-    pub async fn open(target: &Target, mode: StartMode, options: PoolOptions) -> Result<Self, DbError> {
+    pub async fn open(
+        target: &Target,
+        mode: StartMode,
+        options: PoolOptions,
+    ) -> Result<Self, DbError> {
         match target {
             Target::Url(config) => {
                 let pool = build_pool((**config).clone(), options)?;
-                Ok(Database { pool, cluster: None })
+                Ok(Database {
+                    pool,
+                    cluster: None,
+                })
             }
-            Target::Embedded { data_dir, pg_bin_dir } => {
+            Target::Embedded {
+                data_dir,
+                pg_bin_dir,
+            } => {
                 let binaries = PgBinaries::locate(pg_bin_dir.as_deref())?;
                 let cluster = EmbeddedCluster::start(data_dir, &binaries, mode).await?;
                 ensure_database(&cluster.pg_config("postgres"), EMBEDDED_DATABASE).await?;
                 let pool = build_pool(cluster.pg_config(EMBEDDED_DATABASE), options)?;
-                Ok(Database { pool, cluster: Some(cluster) })
+                Ok(Database {
+                    pool,
+                    cluster: Some(cluster),
+                })
             }
         }
     }
@@ -104,13 +123,19 @@ impl Database {
 
     /// A pooled connection.
     pub async fn client(&self) -> Result<Object, DbError> {
-        self.pool.get().await.map_err(|e| DbError::Pool(e.to_string()))
+        self.pool
+            .get()
+            .await
+            .map_err(|e| DbError::Pool(e.to_string()))
     }
 
     /// Checks that the database answers a query.
     pub async fn ping(&self) -> Result<(), DbError> {
         let client = self.client().await?;
-        client.simple_query("SELECT 1").await.map_err(DbError::pg("ping"))?;
+        client
+            .simple_query("SELECT 1")
+            .await
+            .map_err(DbError::pg("ping"))?;
         Ok(())
     }
 
@@ -137,7 +162,9 @@ fn build_pool(config: tokio_postgres::Config, options: PoolOptions) -> Result<Po
     let manager = Manager::from_config(
         config,
         NoTls,
-        ManagerConfig { recycling_method: RecyclingMethod::Fast },
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
     );
     Pool::builder(manager)
         .max_size(options.max_size)
@@ -150,8 +177,13 @@ fn build_pool(config: tokio_postgres::Config, options: PoolOptions) -> Result<Po
 }
 
 /// Opens one connection outside any pool, driving it on a background task.
-pub async fn connect_once(config: &tokio_postgres::Config) -> Result<tokio_postgres::Client, DbError> {
-    let (client, connection) = config.connect(NoTls).await.map_err(DbError::pg("connect"))?;
+pub async fn connect_once(
+    config: &tokio_postgres::Config,
+) -> Result<tokio_postgres::Client, DbError> {
+    let (client, connection) = config
+        .connect(NoTls)
+        .await
+        .map_err(DbError::pg("connect"))?;
     tokio::spawn(async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "database connection closed");
@@ -190,7 +222,10 @@ pub async fn create_database(
     match client.batch_execute(&statement).await {
         Ok(()) => Ok(()),
         Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::DUPLICATE_DATABASE) => Ok(()),
-        Err(e) => Err(DbError::Postgres { context: format!("create database {name}"), source: e }),
+        Err(e) => Err(DbError::Postgres {
+            context: format!("create database {name}"),
+            source: e,
+        }),
     }
 }
 
@@ -199,7 +234,9 @@ pub(crate) fn quote_ident(name: &str) -> Result<String, DbError> {
     let plain = !name.is_empty()
         && name.len() <= 63
         && name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain {
         Ok(format!("\"{name}\""))
     } else {
@@ -218,11 +255,20 @@ mod tests {
     fn urls() {
         assert!(Target::from_url("postgres://u:p@localhost:5432/db").is_ok());
         assert!(Target::from_url("host=/tmp dbname=x").is_ok());
-        for bad in ["", "   ", "not a url", "mysql://x", "postgres://u@:99999999/db", "host="] {
+        for bad in [
+            "",
+            "   ",
+            "not a url",
+            "mysql://x",
+            "postgres://u@:99999999/db",
+            "host=",
+        ] {
             let err = Target::from_url(bad).unwrap_err().to_string();
             assert!(err.starts_with("malformed database URL"), "{bad}: {err}");
         }
-        let err = Target::from_url("postgres://user:s3cret@host:notaport/db").unwrap_err().to_string();
+        let err = Target::from_url("postgres://user:s3cret@host:notaport/db")
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("s3cret"), "{err}");
     }
 

@@ -68,8 +68,7 @@ const WIPE_REGISTRY: &str = "TRUNCATE registrations, contacts, cameras, address_
 const INSERT_JURISDICTION: &str = "INSERT INTO jurisdiction (name, boundary, source) \
      VALUES ($1, ST_Multi(ST_GeomFromText($2, 4326)), 'demo')";
 const COPY_STREETS: &str = "COPY streets (id, name, class, geom) FROM STDIN";
-const COPY_ADDRESSES: &str =
-    "COPY address_points (id, number, street, city, postcode, street_key, location, source) FROM STDIN";
+const COPY_ADDRESSES: &str = "COPY address_points (id, number, street, city, postcode, street_key, location, source) FROM STDIN";
 const COPY_REGISTRATIONS: &str = "COPY registrations (id, status, kind, language, contact_method, \
      consent_version, consented_at, source, created_at, updated_at, confirmed_at, verified_at, \
      verification_due, opted_out_at) FROM STDIN";
@@ -86,7 +85,10 @@ const RESET_SEQUENCES: &str = "
 
 /// Whether the registry holds no registrations (serve --demo loads only then).
 pub async fn registry_is_empty(client: &Client) -> Result<bool, DbError> {
-    let row = client.query_one(COUNT_REGISTRATIONS, &[]).await.map_err(DbError::pg("count registrations"))?;
+    let row = client
+        .query_one(COUNT_REGISTRATIONS, &[])
+        .await
+        .map_err(DbError::pg("count registrations"))?;
     Ok(row.get::<_, i64>(0) == 0)
 }
 
@@ -104,9 +106,15 @@ pub async fn load(
             options.cameras
         )));
     }
-    let tx = client.transaction().await.map_err(DbError::pg("begin demo load"))?;
-    let existing: i64 =
-        tx.query_one(COUNT_REGISTRATIONS, &[]).await.map_err(DbError::pg("count registrations"))?.get(0);
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin demo load"))?;
+    let existing: i64 = tx
+        .query_one(COUNT_REGISTRATIONS, &[])
+        .await
+        .map_err(DbError::pg("count registrations"))?
+        .get(0);
     if existing > 0 {
         if !replace {
             return Err(DbError::Demo(format!(
@@ -114,12 +122,17 @@ pub async fn load(
                  registry and load the demo"
             )));
         }
-        tx.batch_execute(WIPE_REGISTRY).await.map_err(DbError::pg("wipe the registry"))?;
+        tx.batch_execute(WIPE_REGISTRY)
+            .await
+            .map_err(DbError::pg("wipe the registry"))?;
     }
     let city = City::generate(options.seed);
-    tx.execute(INSERT_JURISDICTION, &[&format!("{CITY_NAME} (demo)"), &city.boundary_wkt()])
-        .await
-        .map_err(DbError::pg("insert jurisdiction"))?;
+    tx.execute(
+        INSERT_JURISDICTION,
+        &[&format!("{CITY_NAME} (demo)"), &city.boundary_wkt()],
+    )
+    .await
+    .map_err(DbError::pg("insert jurisdiction"))?;
     let streets = copy_rows(&tx, COPY_STREETS, city.segments.iter(), |buf, (id, s)| {
         city.write_street_row(buf, id as u64 + 1, s);
     })
@@ -134,17 +147,34 @@ pub async fn load(
         write_registration_row(buf, &o, options.as_of);
     })
     .await?;
-    copy_rows(&tx, COPY_CONTACTS, plan.owners().filter(|o| o.status != "opted_out"), |buf, (_, o)| {
-        write_contact_row(buf, &o, key);
-    })
+    copy_rows(
+        &tx,
+        COPY_CONTACTS,
+        plan.owners().filter(|o| o.status != "opted_out"),
+        |buf, (_, o)| {
+            write_contact_row(buf, &o, key);
+        },
+    )
     .await?;
-    let cameras = copy_rows(&tx, COPY_CAMERAS, plan.owners().flat_map(|o| o.cameras(&addresses)), |buf, (_, c)| {
-        write_camera_row(buf, &c);
-    })
+    let cameras = copy_rows(
+        &tx,
+        COPY_CAMERAS,
+        plan.owners().flat_map(|o| o.cameras(&addresses)),
+        |buf, (_, c)| {
+            write_camera_row(buf, &c);
+        },
+    )
     .await?;
-    tx.batch_execute(RESET_SEQUENCES).await.map_err(DbError::pg("reset sequences"))?;
+    tx.batch_execute(RESET_SEQUENCES)
+        .await
+        .map_err(DbError::pg("reset sequences"))?;
     tx.commit().await.map_err(DbError::pg("commit demo load"))?;
-    Ok(DemoReport { registrations, cameras, address_points: address_rows, streets })
+    Ok(DemoReport {
+        registrations,
+        cameras,
+        address_points: address_rows,
+        streets,
+    })
 }
 
 /// Streams rows into a COPY, one megabyte at a time.
@@ -154,19 +184,29 @@ async fn copy_rows<T>(
     rows: impl Iterator<Item = T>,
     mut write: impl FnMut(&mut BytesMut, (usize, T)),
 ) -> Result<u64, DbError> {
-    let sink = tx.copy_in::<_, Bytes>(statement).await.map_err(DbError::pg(statement.to_owned()))?;
+    let sink = tx
+        .copy_in::<_, Bytes>(statement)
+        .await
+        .map_err(DbError::pg(statement.to_owned()))?;
     let mut sink = std::pin::pin!(sink);
     let mut buf = BytesMut::with_capacity(BATCH_BYTES + 4096);
     for row in rows.enumerate() {
         write(&mut buf, row);
         if buf.len() >= BATCH_BYTES {
-            sink.send(buf.split().freeze()).await.map_err(DbError::pg(statement.to_owned()))?;
+            sink.send(buf.split().freeze())
+                .await
+                .map_err(DbError::pg(statement.to_owned()))?;
         }
     }
     if !buf.is_empty() {
-        sink.send(buf.freeze()).await.map_err(DbError::pg(statement.to_owned()))?;
+        sink.send(buf.freeze())
+            .await
+            .map_err(DbError::pg(statement.to_owned()))?;
     }
-    sink.as_mut().finish().await.map_err(DbError::pg(statement.to_owned()))
+    sink.as_mut()
+        .finish()
+        .await
+        .map_err(DbError::pg(statement.to_owned()))
 }
 
 /// Local metres east/north of the centre.
@@ -185,7 +225,10 @@ impl Xy {
 
     fn offset(self, bearing_deg: f64, distance: f64) -> Xy {
         let b = bearing_deg.to_radians();
-        Xy { x: self.x + distance * b.sin(), y: self.y + distance * b.cos() }
+        Xy {
+            x: self.x + distance * b.sin(),
+            y: self.y + distance * b.cos(),
+        }
     }
 }
 
@@ -221,8 +264,14 @@ impl City {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         rng.set_stream(CITY_STREAM);
         // A wobbly circle: radius varies smoothly with three random harmonics.
-        let harmonics: Vec<(f64, f64)> =
-            (0..3).map(|_| (rng.random_range(0.03..0.07), rng.random_range(0.0..2.0 * PI))).collect();
+        let harmonics: Vec<(f64, f64)> = (0..3)
+            .map(|_| {
+                (
+                    rng.random_range(0.03..0.07),
+                    rng.random_range(0.0..2.0 * PI),
+                )
+            })
+            .collect();
         let boundary: Vec<Xy> = (0..48)
             .map(|i| {
                 let t = 2.0 * PI * f64::from(i) / 48.0;
@@ -232,25 +281,58 @@ impl City {
                     .map(|(k, (a, p))| a * ((k as f64 + 2.0) * t + p).sin())
                     .sum();
                 let r = CITY_RADIUS_M * (1.0 + wobble);
-                Xy { x: r * t.sin(), y: r * t.cos() }
+                Xy {
+                    x: r * t.sin(),
+                    y: r * t.cos(),
+                }
             })
             .collect();
         let lines = 2 * GRID_HALF_LINES + 1;
         let ns_names = (0..lines).map(|i| street_name(i as usize, true)).collect();
         let ew_names = (0..lines).map(|i| street_name(i as usize, false)).collect();
-        let mut city = City { boundary, segments: Vec::new(), ns_names, ew_names };
+        let mut city = City {
+            boundary,
+            segments: Vec::new(),
+            ns_names,
+            ew_names,
+        };
         let coord = |i: i32| f64::from(i) * BLOCK_M;
         for line in -GRID_HALF_LINES..=GRID_HALF_LINES {
             for block in -GRID_HALF_LINES..GRID_HALF_LINES {
                 for north_south in [true, false] {
                     let (from, to) = if north_south {
-                        (Xy { x: coord(line), y: coord(block) }, Xy { x: coord(line), y: coord(block + 1) })
+                        (
+                            Xy {
+                                x: coord(line),
+                                y: coord(block),
+                            },
+                            Xy {
+                                x: coord(line),
+                                y: coord(block + 1),
+                            },
+                        )
                     } else {
-                        (Xy { x: coord(block), y: coord(line) }, Xy { x: coord(block + 1), y: coord(line) })
+                        (
+                            Xy {
+                                x: coord(block),
+                                y: coord(line),
+                            },
+                            Xy {
+                                x: coord(block + 1),
+                                y: coord(line),
+                            },
+                        )
                     };
-                    if city.contains(from) && city.contains(to) {
+                    if city.contains_with_margin(from) && city.contains_with_margin(to) {
                         let name_index = (line + GRID_HALF_LINES) as usize;
-                        city.segments.push(Segment { name_index, north_south, line, block, from, to });
+                        city.segments.push(Segment {
+                            name_index,
+                            north_south,
+                            line,
+                            block,
+                            from,
+                            to,
+                        });
                     }
                 }
             }
@@ -263,6 +345,26 @@ impl City {
         let owners = cameras as f64 / 2.4;
         let needed = (owners / (2.0 * self.segments.len().max(1) as f64)).ceil() as usize;
         needed.clamp(9, 30)
+    }
+
+    /// Inside, with room for the houses and cameras of a street (address setback plus the
+    /// spread of cameras around a house) before the boundary.
+    fn contains_with_margin(&self, p: Xy) -> bool {
+        const MARGIN_M: f64 = ADDRESS_SETBACK_M + 20.0;
+        [
+            (0.0, 0.0),
+            (MARGIN_M, 0.0),
+            (-MARGIN_M, 0.0),
+            (0.0, MARGIN_M),
+            (0.0, -MARGIN_M),
+        ]
+        .iter()
+        .all(|(dx, dy)| {
+            self.contains(Xy {
+                x: p.x + dx,
+                y: p.y + dy,
+            })
+        })
     }
 
     fn contains(&self, p: Xy) -> bool {
@@ -293,7 +395,11 @@ impl City {
     }
 
     fn segment_name(&self, s: &Segment) -> &str {
-        if s.north_south { &self.ns_names[s.name_index] } else { &self.ew_names[s.name_index] }
+        if s.north_south {
+            &self.ns_names[s.name_index]
+        } else {
+            &self.ew_names[s.name_index]
+        }
     }
 
     fn write_street_row(&self, buf: &mut BytesMut, id: u64, s: &Segment) {
@@ -304,7 +410,15 @@ impl City {
         } else {
             "residential"
         };
-        write_fields(buf, &[&id.to_string(), self.segment_name(s), class, &line_ewkb(&[s.from, s.to])]);
+        write_fields(
+            buf,
+            &[
+                &id.to_string(),
+                self.segment_name(s),
+                class,
+                &line_ewkb(&[s.from, s.to]),
+            ],
+        );
     }
 
     /// Address points on both sides of every segment, every 15 m, numbered like a US grid
@@ -314,13 +428,21 @@ impl City {
         for s in &self.segments {
             let bearing = if s.north_south { 0.0 } else { 90.0 };
             for side in 0..2u32 {
-                let to_street = if side == 0 { bearing + 270.0 } else { bearing + 90.0 } % 360.0;
+                let to_street = if side == 0 {
+                    bearing + 270.0
+                } else {
+                    bearing + 90.0
+                } % 360.0;
                 for k in 0..per_side {
                     let along = (k as f64 + 0.5) * BLOCK_M / per_side as f64;
                     let on_street = s.from.offset(bearing, along);
                     let location = on_street.offset((to_street + 180.0) % 360.0, ADDRESS_SETBACK_M);
                     let hundred = u32::try_from(s.block + GRID_HALF_LINES + 1).unwrap_or(1) * 100;
                     let number = hundred + 2 * k as u32 + side;
+                    // The boundary may cut between the ends of a segment.
+                    if !self.contains_with_margin(location) {
+                        continue;
+                    }
                     out.push(Address {
                         number,
                         street: self.segment_name(s).to_owned(),
@@ -336,15 +458,59 @@ impl City {
 
 fn street_name(i: usize, north_south: bool) -> String {
     const PRIMARY: [&str; 11] = [
-        "Willow Pass Rd", "Clayton Rd", "Concord Blvd", "Monument Blvd", "Treat Blvd",
-        "Ygnacio Valley Rd", "Oak Grove Rd", "Cowell Rd", "Bailey Rd", "Olivera Rd", "Galindo St",
+        "Willow Pass Rd",
+        "Clayton Rd",
+        "Concord Blvd",
+        "Monument Blvd",
+        "Treat Blvd",
+        "Ygnacio Valley Rd",
+        "Oak Grove Rd",
+        "Cowell Rd",
+        "Bailey Rd",
+        "Olivera Rd",
+        "Galindo St",
     ];
     const NAMES: [&str; 40] = [
-        "Oak", "Pine", "Maple", "Cedar", "Willow", "Elm", "Walnut", "Almond", "Olive", "Laurel",
-        "Sycamore", "Magnolia", "Poplar", "Juniper", "Redwood", "Cypress", "Acacia", "Alder",
-        "Aspen", "Birch", "Buckeye", "Madrone", "Manzanita", "Sequoia", "Palm", "Orchard",
-        "Vineyard", "Mesa", "Sierra", "Del Monte", "Los Altos", "San Miguel", "Santa Rosa",
-        "Las Juntas", "Buena Vista", "Alhambra", "Miramonte", "Solano", "Salvio", "Pacheco",
+        "Oak",
+        "Pine",
+        "Maple",
+        "Cedar",
+        "Willow",
+        "Elm",
+        "Walnut",
+        "Almond",
+        "Olive",
+        "Laurel",
+        "Sycamore",
+        "Magnolia",
+        "Poplar",
+        "Juniper",
+        "Redwood",
+        "Cypress",
+        "Acacia",
+        "Alder",
+        "Aspen",
+        "Birch",
+        "Buckeye",
+        "Madrone",
+        "Manzanita",
+        "Sequoia",
+        "Palm",
+        "Orchard",
+        "Vineyard",
+        "Mesa",
+        "Sierra",
+        "Del Monte",
+        "Los Altos",
+        "San Miguel",
+        "Santa Rosa",
+        "Las Juntas",
+        "Buena Vista",
+        "Alhambra",
+        "Miramonte",
+        "Solano",
+        "Salvio",
+        "Pacheco",
     ];
     let line = i as i32 - GRID_HALF_LINES;
     if line % 8 == 0 {
@@ -353,7 +519,13 @@ fn street_name(i: usize, north_south: bool) -> String {
     }
     if north_south {
         let base = NAMES[i % NAMES.len()];
-        let suffix = if line % 4 == 0 { "Ave" } else if i % 3 == 0 { "Dr" } else { "St" };
+        let suffix = if line % 4 == 0 {
+            "Ave"
+        } else if i % 3 == 0 {
+            "Dr"
+        } else {
+            "St"
+        };
         let quarter = if i >= NAMES.len() { " West" } else { "" };
         format!("{base}{quarter} {suffix}")
     } else {
@@ -380,7 +552,10 @@ impl<'a> Plan<'a> {
         rng.set_stream(CITY_STREAM - 1);
         let mut address_order: Vec<u32> = (0..address_count as u32).collect();
         address_order.shuffle(&mut rng);
-        Plan { options, address_order }
+        Plan {
+            options,
+            address_order,
+        }
     }
 
     /// Registrations in id order; stops when the camera total is reached. Opted-out owners
@@ -424,16 +599,35 @@ impl Owner {
     fn generate(options: &DemoOptions, index: u64, address_order: &[u32]) -> Owner {
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
         rng.set_stream(index);
-        let status = pick(&mut rng, &[("active", 82), ("pending", 5), ("paused", 5), ("lapsed", 5), ("opted_out", 3)]);
+        let status = pick(
+            &mut rng,
+            &[
+                ("active", 82),
+                ("pending", 5),
+                ("paused", 5),
+                ("lapsed", 5),
+                ("opted_out", 3),
+            ],
+        );
         let business = rng.random_bool(0.3);
         let spanish = rng.random_bool(0.25);
         let contact_method = pick(&mut rng, &[("email", 60), ("phone", 25), ("text", 15)]);
         let created = options.as_of - Days::days(rng.random_range(1..=1000));
-        let camera_count = pick(&mut rng, &[(1, 30), (2, 28), (3, 18), (4, 12), (5, 7), (6, 5)]);
-        let (firsts, lasts) = if spanish { (&FIRST_ES[..], &LAST_ES[..]) } else { (&FIRST_EN[..], &LAST_EN[..]) };
+        let camera_count = pick(
+            &mut rng,
+            &[(1, 30), (2, 28), (3, 18), (4, 12), (5, 7), (6, 5)],
+        );
+        let (firsts, lasts) = if spanish {
+            (&FIRST_ES[..], &LAST_ES[..])
+        } else {
+            (&FIRST_EN[..], &LAST_EN[..])
+        };
         let first = firsts[rng.random_range(0..firsts.len())];
         let last = lasts[rng.random_range(0..lasts.len())];
-        let address_index = address_order.get(index as usize % address_order.len().max(1)).copied().unwrap_or(0) as usize;
+        let address_index = address_order
+            .get(index as usize % address_order.len().max(1))
+            .copied()
+            .unwrap_or(0) as usize;
         Owner {
             id: index as i64 + 1,
             rng,
@@ -456,7 +650,13 @@ impl Owner {
         let (business, registration_id, first_id) = (self.business, self.id, self.first_camera_id);
         (0..self.camera_count).filter_map(move |k| {
             let address = address.clone()?;
-            Some(Camera::generate(&mut rng, first_id + k, registration_id, business, &address))
+            Some(Camera::generate(
+                &mut rng,
+                first_id + k,
+                registration_id,
+                business,
+                &address,
+            ))
         })
     }
 }
@@ -478,7 +678,13 @@ struct Camera {
 }
 
 impl Camera {
-    fn generate(rng: &mut ChaCha8Rng, id: u64, registration_id: i64, business: bool, address: &Address) -> Camera {
+    fn generate(
+        rng: &mut ChaCha8Rng,
+        id: u64,
+        registration_id: i64,
+        business: bool,
+        address: &Address,
+    ) -> Camera {
         let interior = rng.random_bool(0.12);
         // Cameras sit around the house, a few metres back from the address point.
         let spot = address
@@ -492,9 +698,21 @@ impl Camera {
         let choices: &[(&'static str, u32)] = if interior {
             &[("entrance", 70), ("yard", 30)]
         } else if business {
-            &[("parking_lot", 35), ("entrance", 25), ("sidewalk", 20), ("street", 15), ("alley", 5)]
+            &[
+                ("parking_lot", 35),
+                ("entrance", 25),
+                ("sidewalk", 20),
+                ("street", 15),
+                ("alley", 5),
+            ]
         } else {
-            &[("driveway", 30), ("street", 25), ("yard", 20), ("sidewalk", 15), ("entrance", 10)]
+            &[
+                ("driveway", 30),
+                ("street", 25),
+                ("yard", 20),
+                ("sidewalk", 15),
+                ("entrance", 10),
+            ]
         };
         let mut views = vec![pick(rng, choices)];
         if rng.random_bool(0.35) {
@@ -519,7 +737,11 @@ impl Camera {
             fov: f64::from(rng.random_range(60..=130u32)),
             range: f64::from(rng.random_range(8..=40u32)),
             retention,
-            recording: if rng.random_bool(0.6) { "motion" } else { "continuous" },
+            recording: if rng.random_bool(0.6) {
+                "motion"
+            } else {
+                "continuous"
+            },
             can_export: pick(rng, &[("yes", 70), ("no", 10), ("not_sure", 20)]),
         }
     }
@@ -541,13 +763,25 @@ fn write_address_row(buf: &mut BytesMut, id: u64, a: &Address) {
     let key = a.street.to_uppercase();
     write_fields(
         buf,
-        &[&id.to_string(), &a.number.to_string(), &a.street, CITY_NAME, POSTCODE, &key, &point_ewkb(a.location), "demo"],
+        &[
+            &id.to_string(),
+            &a.number.to_string(),
+            &a.street,
+            CITY_NAME,
+            POSTCODE,
+            &key,
+            &point_ewkb(a.location),
+            "demo",
+        ],
     );
 }
 
 fn timestamp(day: NaiveDate, seconds: u32) -> String {
-    let time = NaiveTime::from_num_seconds_from_midnight_opt(seconds % 86_400, 0).unwrap_or_default();
-    Utc.from_utc_datetime(&day.and_time(time)).format("%Y-%m-%d %H:%M:%S+00").to_string()
+    let time =
+        NaiveTime::from_num_seconds_from_midnight_opt(seconds % 86_400, 0).unwrap_or_default();
+    Utc.from_utc_datetime(&day.and_time(time))
+        .format("%Y-%m-%d %H:%M:%S+00")
+        .to_string()
 }
 
 fn write_registration_row(buf: &mut BytesMut, o: &Owner, as_of: NaiveDate) {
@@ -566,7 +800,10 @@ fn write_registration_row(buf: &mut BytesMut, o: &Owner, as_of: NaiveDate) {
     let verified = (!pending).then(|| timestamp(verified_day, 43_200));
     let due = (!pending).then(|| (verified_day + Days::days(365)).to_string());
     let opted_out = (o.status == "opted_out").then(|| timestamp(as_of - Days::days(3), 3600));
-    let updated = opted_out.clone().or_else(|| verified.clone()).unwrap_or_else(|| created.clone());
+    let updated = opted_out
+        .clone()
+        .or_else(|| verified.clone())
+        .unwrap_or_else(|| created.clone());
     write_fields_opt(
         buf,
         &[
@@ -598,7 +835,13 @@ fn write_contact_row(buf: &mut BytesMut, o: &Owner, key: &ContactKey) {
         if o.business { "com" } else { "org" }
     );
     let phone = format!("+1925555{:04}", o.id % 10_000);
-    let business = o.business.then(|| format!("{} {}", o.last, BUSINESS_KINDS[o.id as usize % BUSINESS_KINDS.len()]));
+    let business = o.business.then(|| {
+        format!(
+            "{} {}",
+            o.last,
+            BUSINESS_KINDS[o.id as usize % BUSINESS_KINDS.len()]
+        )
+    });
     let seal = |field, text: &str| bytea(&key.seal(o.id, field, text));
     write_fields_opt(
         buf,
@@ -714,9 +957,30 @@ fn put_escaped(buf: &mut BytesMut, text: &str) {
 }
 
 const FIRST_EN: [&str; 24] = [
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
-    "Wei", "Priya", "Minh", "Aisha", "Kenji", "Fatima",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Wei",
+    "Priya",
+    "Minh",
+    "Aisha",
+    "Kenji",
+    "Fatima",
 ];
 const LAST_EN: [&str; 20] = [
     "Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis", "Wilson", "Anderson",
@@ -724,15 +988,48 @@ const LAST_EN: [&str; 20] = [
     "Patel", "Kim",
 ];
 const FIRST_ES: [&str; 16] = [
-    "José", "María", "Juan", "Guadalupe", "Luis", "Rosa", "Carlos", "Ana", "Jorge", "Carmen",
-    "Miguel", "Lucía", "Francisco", "Elena", "Alejandro", "Sofía",
+    "José",
+    "María",
+    "Juan",
+    "Guadalupe",
+    "Luis",
+    "Rosa",
+    "Carlos",
+    "Ana",
+    "Jorge",
+    "Carmen",
+    "Miguel",
+    "Lucía",
+    "Francisco",
+    "Elena",
+    "Alejandro",
+    "Sofía",
 ];
 const LAST_ES: [&str; 14] = [
-    "García", "Rodríguez", "Martínez", "Hernández", "López", "González", "Pérez", "Sánchez",
-    "Ramírez", "Torres", "Flores", "Rivera", "Gómez", "Díaz",
+    "García",
+    "Rodríguez",
+    "Martínez",
+    "Hernández",
+    "López",
+    "González",
+    "Pérez",
+    "Sánchez",
+    "Ramírez",
+    "Torres",
+    "Flores",
+    "Rivera",
+    "Gómez",
+    "Díaz",
 ];
 const BUSINESS_KINDS: [&str; 8] = [
-    "Hardware", "Market", "Auto Repair", "Bakery", "Pharmacy", "Dental", "Taquería", "Liquors",
+    "Hardware",
+    "Market",
+    "Auto Repair",
+    "Bakery",
+    "Pharmacy",
+    "Dental",
+    "Taquería",
+    "Liquors",
 ];
 
 #[cfg(test)]
@@ -740,7 +1037,11 @@ mod tests {
     use super::*;
 
     fn options(cameras: u64) -> DemoOptions {
-        DemoOptions { cameras, seed: 7, as_of: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap() }
+        DemoOptions {
+            cameras,
+            seed: 7,
+            as_of: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        }
     }
 
     #[test]
@@ -771,14 +1072,21 @@ mod tests {
         let cameras: Vec<Camera> = plan.owners().flat_map(|o| o.cameras(&addresses)).collect();
         assert_eq!(cameras.len(), 5000);
         assert!(cameras.windows(2).all(|w| w[1].id == w[0].id + 1));
-        let again: Vec<Camera> = Plan::new(&opts, addresses.len()).owners().flat_map(|o| o.cameras(&addresses)).collect();
+        let again: Vec<Camera> = Plan::new(&opts, addresses.len())
+            .owners()
+            .flat_map(|o| o.cameras(&addresses))
+            .collect();
         assert_eq!(format!("{cameras:?}"), format!("{again:?}"));
         let owners: Vec<Owner> = plan.owners().collect();
         let business = owners.iter().filter(|o| o.business).count() as f64 / owners.len() as f64;
         assert!((0.25..0.35).contains(&business), "{business}");
         assert!(owners.iter().any(|o| o.spanish));
         assert!(cameras.iter().all(|c| (1..=90).contains(&c.retention)));
-        assert!(cameras.iter().all(|c| c.facing.is_none_or(|f| (0.0..360.0).contains(&f))));
+        assert!(
+            cameras
+                .iter()
+                .all(|c| c.facing.is_none_or(|f| (0.0..360.0).contains(&f)))
+        );
     }
 
     #[test]

@@ -102,6 +102,10 @@ impl DbError {
         action: &'static str,
     ) -> impl FnOnce(std::io::Error) -> DbError {
         let path = path.into();
-        move |source| DbError::DataDir { path, action, source }
+        move |source| DbError::DataDir {
+            path,
+            action,
+            source,
+        }
     }
 }

@@ -53,7 +53,11 @@ pub struct MigrationReport {
 
 /// The migrations compiled into this binary.
 pub fn embedded() -> Result<Vec<Migration>, DbError> {
-    parse_set(embedded::EMBEDDED.iter().map(|(file, sql)| ((*file).to_owned(), (*sql).to_owned())))
+    parse_set(
+        embedded::EMBEDDED
+            .iter()
+            .map(|(file, sql)| ((*file).to_owned(), (*sql).to_owned())),
+    )
 }
 
 /// The migrations in a directory (`--migrations-dir`, for development of new migrations).
@@ -84,7 +88,12 @@ fn parse_set(files: impl Iterator<Item = (String, String)>) -> Result<Vec<Migrat
                     message: "name must be NNNN_description.sql".into(),
                 })?;
             let checksum = hex::encode(Sha256::digest(sql.as_bytes()));
-            Ok(Migration { version, file, sql, checksum })
+            Ok(Migration {
+                version,
+                file,
+                sql,
+                checksum,
+            })
         })
         .collect::<Result<_, DbError>>()?;
     set.sort_by_key(|m| m.version);
@@ -97,7 +106,10 @@ fn parse_set(files: impl Iterator<Item = (String, String)>) -> Result<Vec<Migrat
         }
     }
     if set.is_empty() {
-        return Err(DbError::MigrationInvalid { file: "(none)".into(), message: "no migrations".into() });
+        return Err(DbError::MigrationInvalid {
+            file: "(none)".into(),
+            message: "no migrations".into(),
+        });
     }
     Ok(set)
 }
@@ -120,15 +132,32 @@ pub async fn run(client: &Client, set: &[Migration]) -> Result<MigrationReport, 
 
 /// The migrations not yet applied, after checking the applied ones (for `migrate --check`).
 pub async fn pending(client: &Client, set: &[Migration]) -> Result<Vec<String>, DbError> {
-    client.batch_execute(CREATE_LEDGER).await.map_err(DbError::pg("create the migration ledger"))?;
-    let applied = check_applied(client, set).await?;
-    Ok(set.iter().filter(|m| !applied.contains(&m.version)).map(|m| m.file.clone()).collect())
+    let ledger: Option<String> = client
+        .query_one("SELECT to_regclass('canvass_schema_migrations')::text", &[])
+        .await
+        .map_err(DbError::pg("look for the migration ledger"))?
+        .get(0);
+    let applied = match ledger {
+        Some(_) => check_applied(client, set).await?,
+        None => Vec::new(),
+    };
+    Ok(set
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .map(|m| m.file.clone())
+        .collect())
 }
 
 async fn apply_locked(client: &Client, set: &[Migration]) -> Result<MigrationReport, DbError> {
-    client.batch_execute(CREATE_LEDGER).await.map_err(DbError::pg("create the migration ledger"))?;
+    client
+        .batch_execute(CREATE_LEDGER)
+        .await
+        .map_err(DbError::pg("create the migration ledger"))?;
     let applied = check_applied(client, set).await?;
-    let mut report = MigrationReport { applied: Vec::new(), already_applied: applied.len() };
+    let mut report = MigrationReport {
+        applied: Vec::new(),
+        already_applied: applied.len(),
+    };
     for migration in set.iter().filter(|m| !applied.contains(&m.version)) {
         apply_one(client, migration).await?;
         tracing::info!(file = %migration.file, "migration applied");
@@ -138,11 +167,17 @@ async fn apply_locked(client: &Client, set: &[Migration]) -> Result<MigrationRep
 }
 
 async fn check_applied(client: &Client, set: &[Migration]) -> Result<Vec<i32>, DbError> {
-    let rows = client.query(SELECT_APPLIED, &[]).await.map_err(DbError::pg("read the migration ledger"))?;
+    let rows = client
+        .query(SELECT_APPLIED, &[])
+        .await
+        .map_err(DbError::pg("read the migration ledger"))?;
     let mut versions = Vec::with_capacity(rows.len());
     for row in rows {
         let (version, file, checksum): (i32, String, String) = (row.get(0), row.get(1), row.get(2));
-        let known = set.iter().find(|m| m.version == version).ok_or_else(|| DbError::MigrationUnknown { file: file.clone() })?;
+        let known = set
+            .iter()
+            .find(|m| m.version == version)
+            .ok_or_else(|| DbError::MigrationUnknown { file: file.clone() })?;
         if known.checksum != checksum || known.file != file {
             return Err(DbError::MigrationEdited {
                 file: known.file.clone(),
@@ -156,12 +191,18 @@ async fn check_applied(client: &Client, set: &[Migration]) -> Result<Vec<i32>, D
 }
 
 async fn apply_one(client: &Client, migration: &Migration) -> Result<(), DbError> {
-    let failed = |source| DbError::Postgres { context: format!("apply {}", migration.file), source };
+    let failed = |source| DbError::Postgres {
+        context: format!("apply {}", migration.file),
+        source,
+    };
     client.batch_execute("BEGIN").await.map_err(failed)?;
     let applied = async {
         client.batch_execute(&migration.sql).await?;
         client
-            .execute(INSERT_APPLIED, &[&migration.version, &migration.file, &migration.checksum])
+            .execute(
+                INSERT_APPLIED,
+                &[&migration.version, &migration.file, &migration.checksum],
+            )
             .await?;
         client.batch_execute("COMMIT").await
     }
@@ -195,8 +236,11 @@ mod tests {
         assert!(one("schema.sql").is_err());
         assert!(one("0000_zero.sql").is_err());
         let dup = parse_set(
-            [("0001_a.sql".to_owned(), String::new()), ("0001_b.sql".to_owned(), String::new())]
-                .into_iter(),
+            [
+                ("0001_a.sql".to_owned(), String::new()),
+                ("0001_b.sql".to_owned(), String::new()),
+            ]
+            .into_iter(),
         );
         assert!(dup.unwrap_err().to_string().contains("0001_b.sql"));
     }

@@ -52,7 +52,11 @@ impl PgBinaries {
                 looked: format!("no postgis.control in {}", extension_dir.display()),
             });
         }
-        Ok(PgBinaries { initdb, postgres, extension_dir })
+        Ok(PgBinaries {
+            initdb,
+            postgres,
+            extension_dir,
+        })
     }
 }
 
@@ -63,7 +67,10 @@ fn share_dir_of(postgres: &Path) -> PathBuf {
     let version_dir = bin.parent().unwrap_or(Path::new("/"));
     if let (Some(version), Some(lib_pg)) = (version_dir.file_name(), version_dir.parent()) {
         if lib_pg.ends_with("lib/postgresql") {
-            let prefix = lib_pg.parent().and_then(Path::parent).unwrap_or(Path::new("/usr"));
+            let prefix = lib_pg
+                .parent()
+                .and_then(Path::parent)
+                .unwrap_or(Path::new("/usr"));
             return prefix.join("share/postgresql").join(version);
         }
     }
@@ -72,7 +79,9 @@ fn share_dir_of(postgres: &Path) -> PathBuf {
 
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -93,7 +102,9 @@ mod tests {
 
     #[test]
     fn missing_dir_names_packages() {
-        let err = PgBinaries::locate(Some(Path::new("/nonexistent"))).unwrap_err().to_string();
+        let err = PgBinaries::locate(Some(Path::new("/nonexistent")))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("postgresql-15-postgis-3"), "{err}");
     }
 }

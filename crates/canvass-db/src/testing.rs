@@ -47,11 +47,24 @@ impl TestDatabase {
         let socket_dir = cluster.socket_dir().to_path_buf();
         let admin = socket_config(&socket_dir, "postgres");
         let name = unique_name();
-        let template = if migrated { Some(template(&admin).await?) } else { None };
+        let template = if migrated {
+            Some(template(&admin).await?)
+        } else {
+            None
+        };
         create_database(&admin, &name, template.as_deref()).await?;
         let config = socket_config(&socket_dir, &name);
-        let url = format!("host={} user={} dbname={name}", socket_dir.display(), crate::cluster::CLUSTER_USER);
-        Ok(TestDatabase { name, config, url, cluster_dir })
+        let url = format!(
+            "host={} user={} dbname={name}",
+            socket_dir.display(),
+            crate::cluster::CLUSTER_USER
+        );
+        Ok(TestDatabase {
+            name,
+            config,
+            url,
+            cluster_dir,
+        })
     }
 
     /// A single connection to this database.
@@ -66,7 +79,11 @@ fn cluster_dir() -> PathBuf {
     }
     // Test binaries live in <target>/<profile>/deps/.
     let exe = std::env::current_exe().unwrap_or_default();
-    let target = exe.ancestors().nth(3).map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let target = exe
+        .ancestors()
+        .nth(3)
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     target.join("canvass-test-cluster")
 }
 
@@ -76,7 +93,11 @@ fn unique_name() -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    format!("test_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+    format!(
+        "test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    )
 }
 
 /// The migrated template for the current migrations, created once per set of migrations.
@@ -90,18 +111,27 @@ async fn template(admin: &tokio_postgres::Config) -> Result<String, DbError> {
     let client = connect_once(admin).await?;
     // Serialise template creation across concurrent test processes.
     client
-        .execute("SELECT pg_advisory_lock(hashtext('canvass.test.template'))", &[])
+        .execute(
+            "SELECT pg_advisory_lock(hashtext('canvass.test.template'))",
+            &[],
+        )
         .await
         .map_err(DbError::pg("lock template"))?;
     let ready = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate", &[&name])
+        .query_opt(
+            "SELECT 1 FROM pg_database WHERE datname = $1 AND datistemplate",
+            &[&name],
+        )
         .await
         .map_err(DbError::pg("look up template"))?
         .is_some();
     if !ready {
         let building = format!("{name}_build");
         client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {}", crate::connect::quote_ident(&building)?))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {}",
+                crate::connect::quote_ident(&building)?
+            ))
             .await
             .map_err(DbError::pg("drop half-built template"))?;
         create_database(admin, &building, None).await?;
@@ -121,20 +151,34 @@ async fn template(admin: &tokio_postgres::Config) -> Result<String, DbError> {
         loop {
             match client.batch_execute(&rename).await {
                 Ok(()) => break,
-                Err(e) if attempts < 50 && e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) => {
+                Err(e)
+                    if attempts < 50
+                        && e.code() == Some(&tokio_postgres::error::SqlState::OBJECT_IN_USE) =>
+                {
                     attempts += 1;
                     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 }
-                Err(e) => return Err(DbError::Postgres { context: "rename template".into(), source: e }),
+                Err(e) => {
+                    return Err(DbError::Postgres {
+                        context: "rename template".into(),
+                        source: e,
+                    });
+                }
             }
         }
         client
-            .execute("UPDATE pg_database SET datistemplate = true WHERE datname = $1", &[&name])
+            .execute(
+                "UPDATE pg_database SET datistemplate = true WHERE datname = $1",
+                &[&name],
+            )
             .await
             .map_err(DbError::pg("mark template"))?;
     }
     client
-        .execute("SELECT pg_advisory_unlock(hashtext('canvass.test.template'))", &[])
+        .execute(
+            "SELECT pg_advisory_unlock(hashtext('canvass.test.template'))",
+            &[],
+        )
         .await
         .map_err(DbError::pg("unlock template"))?;
     Ok(name)

@@ -45,7 +45,9 @@ pub struct ContactKey {
 
 impl std::fmt::Debug for ContactKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ContactKey").field("id", &self.id).finish_non_exhaustive()
+        f.debug_struct("ContactKey")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,24 +86,35 @@ impl ContactKey {
 
     fn from_parts(id: String, aes: &[u8; 32], hmac_key: [u8; 32]) -> Self {
         let cipher = Aes256Gcm::new(aes.into());
-        ContactKey { id, cipher, hmac_key }
+        ContactKey {
+            id,
+            cipher,
+            hmac_key,
+        }
     }
 
     /// Parses the key file format written by [`ContactKey::to_key_file`].
     pub fn from_key_file(text: &str) -> Result<Self, SealError> {
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         if lines.next() != Some(KEY_FILE_HEADER) {
-            return Err(SealError::MalformedKey("first line must be 'canvass-contact-key v1'"));
+            return Err(SealError::MalformedKey(
+                "first line must be 'canvass-contact-key v1'",
+            ));
         }
         let (mut id, mut aes, mut mac) = (None, None, None);
         for line in lines {
-            let (name, value) =
-                line.split_once('=').ok_or(SealError::MalformedKey("expected name=value lines"))?;
+            let (name, value) = line
+                .split_once('=')
+                .ok_or(SealError::MalformedKey("expected name=value lines"))?;
             match name.trim() {
                 "id" => id = Some(value.trim().to_owned()),
                 "aes256" => aes = Some(decode_32(value)?),
                 "hmac" => mac = Some(decode_32(value)?),
-                _ => return Err(SealError::MalformedKey("unknown field (want id, aes256, hmac)")),
+                _ => {
+                    return Err(SealError::MalformedKey(
+                        "unknown field (want id, aes256, hmac)",
+                    ));
+                }
             }
         }
         let id = id.ok_or(SealError::MalformedKey("missing id"))?;
@@ -159,10 +172,16 @@ impl ContactKey {
         nonce: [u8; NONCE_LEN],
     ) -> Vec<u8> {
         let aad = associated_data(registration_id, field);
-        let payload = Payload { msg: plaintext.as_bytes(), aad: &aad };
+        let payload = Payload {
+            msg: plaintext.as_bytes(),
+            aad: &aad,
+        };
         // AES-GCM encryption only fails for messages over 64 GiB; contact fields are bounded
         // far below that by validation, so an empty value is the impossible fallback.
-        let sealed = self.cipher.encrypt(Nonce::from_slice(&nonce), payload).unwrap_or_default();
+        let sealed = self
+            .cipher
+            .encrypt(Nonce::from_slice(&nonce), payload)
+            .unwrap_or_default();
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
@@ -178,7 +197,10 @@ impl ContactKey {
         sealed: &[u8],
     ) -> Result<String, SealError> {
         if key_id != self.id {
-            return Err(SealError::WrongKey { found: key_id.to_owned(), expected: self.id.clone() });
+            return Err(SealError::WrongKey {
+                found: key_id.to_owned(),
+                expected: self.id.clone(),
+            });
         }
         if sealed.len() < NONCE_LEN {
             return Err(SealError::Tampered);
@@ -187,7 +209,13 @@ impl ContactKey {
         let aad = associated_data(registration_id, field);
         let plain = self
             .cipher
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad: &aad })
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: body,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| SealError::Tampered)?;
         String::from_utf8(plain).map_err(|_| SealError::Tampered)
     }
@@ -213,9 +241,10 @@ fn associated_data(registration_id: i64, field: ContactField) -> Vec<u8> {
 }
 
 fn decode_32(value: &str) -> Result<[u8; 32], SealError> {
-    let bytes =
-        hex::decode(value.trim()).map_err(|_| SealError::MalformedKey("key is not hex"))?;
-    bytes.try_into().map_err(|_| SealError::MalformedKey("key must be 32 bytes (64 hex digits)"))
+    let bytes = hex::decode(value.trim()).map_err(|_| SealError::MalformedKey("key is not hex"))?;
+    bytes
+        .try_into()
+        .map_err(|_| SealError::MalformedKey("key must be 32 bytes (64 hex digits)"))
 }
 
 #[cfg(test)]
@@ -227,7 +256,10 @@ mod tests {
         let (key, text) = ContactKey::generate_with_file();
         let sealed = key.seal(7, ContactField::Name, "Ana García");
         assert!(!sealed.windows(3).any(|w| w == b"Ana"));
-        assert_eq!(key.open(key.id(), 7, ContactField::Name, &sealed).unwrap(), "Ana García");
+        assert_eq!(
+            key.open(key.id(), 7, ContactField::Name, &sealed).unwrap(),
+            "Ana García"
+        );
         // Another row or field does not open it.
         assert!(key.open(key.id(), 8, ContactField::Name, &sealed).is_err());
         assert!(key.open(key.id(), 7, ContactField::Phone, &sealed).is_err());
@@ -237,13 +269,23 @@ mod tests {
         assert!(key.open(key.id(), 7, ContactField::Name, &bad).is_err());
         // The key file round-trips.
         let again = ContactKey::from_key_file(&text).unwrap();
-        assert_eq!(again.open(key.id(), 7, ContactField::Name, &sealed).unwrap(), "Ana García");
+        assert_eq!(
+            again
+                .open(key.id(), 7, ContactField::Name, &sealed)
+                .unwrap(),
+            "Ana García"
+        );
         assert_eq!(again.email_hash(" A@B.org "), key.email_hash("a@b.org"));
     }
 
     #[test]
     fn malformed_key_files_are_rejected() {
-        for text in ["", "hello", "canvass-contact-key v1\nid=x\n", "canvass-contact-key v1\nid=ab\naes256=zz\nhmac=00\n"] {
+        for text in [
+            "",
+            "hello",
+            "canvass-contact-key v1\nid=x\n",
+            "canvass-contact-key v1\nid=ab\naes256=zz\nhmac=00\n",
+        ] {
             assert!(ContactKey::from_key_file(text).is_err(), "{text:?}");
         }
     }

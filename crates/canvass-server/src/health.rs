@@ -44,5 +44,8 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, String
 }
 
 fn unavailable(why: &str) -> (StatusCode, String) {
-    (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {why}\n"))
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!("not ready: {why}\n"),
+    )
 }

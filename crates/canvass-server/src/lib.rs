@@ -49,7 +49,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 1 << 20, request_timeout: Duration::from_secs(30) }
+        Limits {
+            max_body_bytes: 1 << 20,
+            request_timeout: Duration::from_secs(30),
+        }
     }
 }
 
@@ -70,11 +73,17 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::render))
         // route_layer: only matched routes carry a route template to label metrics with.
-        .route_layer(axum::middleware::from_fn_with_state(metrics, metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(
+            metrics,
+            metrics::track,
+        ))
         .fallback(not_found)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
 }
@@ -85,7 +94,9 @@ async fn not_found() -> (StatusCode, &'static str) {
 
 /// Binds `addr`; separate from [`serve`] so that a busy port fails before anything starts.
 pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ServerError> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|source| ServerError::Bind { addr, source })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })
 }
 
 /// Serves `app` until `shutdown` completes, then lets requests in flight finish.
@@ -94,8 +105,11 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServerError::Serve)
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .map_err(ServerError::Serve)
 }
