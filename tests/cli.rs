@@ -1,5 +1,8 @@
 //! Bad input on the command line: one clear error line and a non-zero exit, never a panic.
 
+// Helpers outside #[test] functions panic on purpose too: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::process::Output;
 
 use canvass_db::testing::TestDatabase;

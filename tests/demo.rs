@@ -1,5 +1,8 @@
 //! `canvass demo`: a plausible, deterministic city, loaded through the real binary.
 
+// Helpers outside #[test] functions panic on purpose too: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use canvass_db::testing::TestDatabase;
 use canvass_e2e::{run, stderr_of, stdout_of};
 

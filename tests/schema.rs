@@ -1,5 +1,8 @@
 //! The schema keeps bad data out, records feed changes, and migrations behave.
 
+// Helpers outside #[test] functions panic on purpose too: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use canvass_db::migrate;
 use canvass_db::testing::TestDatabase;
 use tokio_postgres::Client;

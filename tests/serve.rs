@@ -1,5 +1,8 @@
 //! `canvass serve` on the embedded database, driven as an operator would.
 
+// Helpers outside #[test] functions panic on purpose too: a panic is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use canvass_db::testing::TestDatabase;

@@ -1,5 +1,8 @@
 //! The `canvass` binary.
 
+// Command results are its standard output; logs go to standard error.
+#![allow(clippy::print_stdout)]
+
 mod cli;
 mod config_file;
 mod contact_key;
