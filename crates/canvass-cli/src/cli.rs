@@ -80,6 +80,27 @@ pub struct GlobalArgs {
     )]
     pub contact_key_file: Option<PathBuf>,
 
+    /// SMTP relay for outgoing mail (smtp://user:pass@host:587?tls=required, smtps://host).
+    /// Without it, mail is written as .eml files to <data-dir>/outbox.
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub smtp_url: Option<String>,
+
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_MAIL_FROM",
+        value_name = "MAILBOX",
+        default_value = "Canvass <canvass@localhost>"
+    )]
+    pub mail_from: String,
+
     /// Log filter, e.g. `info` or `canvass=debug,tower_http=info`.
     #[arg(
         long,
@@ -122,6 +143,24 @@ pub enum Command {
     Db {
         #[command(subcommand)]
         action: DbAction,
+    },
+    /// Check the mail settings.
+    Mail {
+        #[command(subcommand)]
+        action: MailAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// Send a test message through the configured relay (or into the outbox).
+    Test {
+        /// Recipient.
+        #[arg(long, value_name = "ADDRESS")]
+        to: String,
+        /// Language of the message.
+        #[arg(long, default_value = "en", value_parser = ["en", "es"])]
+        language: String,
     },
 }
 

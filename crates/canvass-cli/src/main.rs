@@ -8,6 +8,7 @@ mod config_file;
 mod contact_key;
 mod db_command;
 mod demo_command;
+mod mail_command;
 mod migrate_command;
 mod serve_command;
 mod shutdown;
@@ -95,6 +96,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate_command::run(&cli.global, args).await,
         Command::Demo(args) => demo_command::run(&cli.global, args).await,
         Command::Db { action } => db_command::run(&cli.global, action),
+        Command::Mail { action } => mail_command::run(&cli.global, action).await,
     }
 }
 
@@ -107,6 +109,16 @@ pub fn target(global: &GlobalArgs) -> anyhow::Result<canvass_db::Target> {
             pg_bin_dir: global.pg_bin_dir.clone(),
         },
     })
+}
+
+/// The mailer from the global flags: SMTP when configured, else the outbox folder.
+pub fn mailer(global: &GlobalArgs) -> anyhow::Result<canvass_mail::Mailer> {
+    let outbox = global.data_dir.join("outbox");
+    Ok(canvass_mail::Mailer::new(
+        &global.mail_from,
+        global.smtp_url.as_deref(),
+        &outbox,
+    )?)
 }
 
 /// The migrations to apply: built in, or from --migrations-dir.

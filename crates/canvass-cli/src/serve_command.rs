@@ -15,6 +15,8 @@ use crate::cli::{GlobalArgs, ServeArgs};
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     // Bind first: a busy port should fail before a database is started for nothing.
     let listener = canvass_server::bind(args.listen).await?;
+    let mailer = crate::mailer(global)?;
+    tracing::info!(transport = mailer.describe(), "outgoing mail");
     let key = if args.demo {
         Some(crate::contact_key::load_or_create(global)?)
     } else {
