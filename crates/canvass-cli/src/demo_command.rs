@@ -5,19 +5,14 @@ use std::time::Instant;
 
 use canvass_db::connect::PoolOptions;
 use canvass_db::demo::{self, DemoOptions};
-use canvass_db::{Database, StartMode, migrate};
+use canvass_db::migrate;
 
 use crate::cli::{DemoArgs, GlobalArgs};
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
     let key = crate::contact_key::load_or_create(global)?;
     let set = crate::migrations(global)?;
-    let db = Database::open(
-        &crate::target(global)?,
-        StartMode::Attached,
-        PoolOptions::default(),
-    )
-    .await?;
+    let db = crate::open_database(global, PoolOptions::default()).await?;
     let outcome = async {
         let mut client = db.client().await?;
         migrate::run(&client, &set).await?;

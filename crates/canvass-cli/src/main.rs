@@ -111,6 +111,15 @@ pub fn target(global: &GlobalArgs) -> anyhow::Result<canvass_db::Target> {
     })
 }
 
+/// Opens the database of the global flags; an embedded cluster lives as long as this process.
+pub async fn open_database(
+    global: &GlobalArgs,
+    pool: canvass_db::connect::PoolOptions,
+) -> anyhow::Result<canvass_db::Database> {
+    let target = target(global)?;
+    Ok(canvass_db::Database::open(&target, canvass_db::StartMode::Attached, pool).await?)
+}
+
 /// The mailer from the global flags: SMTP when configured, else the outbox folder.
 pub fn mailer(global: &GlobalArgs) -> anyhow::Result<canvass_mail::Mailer> {
     let outbox = global.data_dir.join("outbox");

@@ -3,18 +3,13 @@
 use std::process::ExitCode;
 
 use canvass_db::connect::PoolOptions;
-use canvass_db::{Database, StartMode, migrate};
+use canvass_db::migrate;
 
 use crate::cli::{GlobalArgs, MigrateArgs};
 
 pub async fn run(global: &GlobalArgs, args: MigrateArgs) -> anyhow::Result<ExitCode> {
     let set = crate::migrations(global)?;
-    let db = Database::open(
-        &crate::target(global)?,
-        StartMode::Attached,
-        PoolOptions::default(),
-    )
-    .await?;
+    let db = crate::open_database(global, PoolOptions::default()).await?;
     let outcome = async {
         let client = db.client().await?;
         if args.check {

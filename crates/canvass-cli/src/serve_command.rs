@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use canvass_db::connect::PoolOptions;
 use canvass_db::demo::{self, DemoOptions};
-use canvass_db::{ClusterState, Database, StartMode, migrate};
+use canvass_db::{ClusterState, Database, migrate};
 use canvass_server::{AppState, Limits, Metrics};
 use tokio::sync::watch;
 
@@ -27,7 +27,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         max_size: usize::try_from(args.db_pool_size).unwrap_or(16),
         ..PoolOptions::default()
     };
-    let db = Database::open(&crate::target(global)?, StartMode::Attached, pool).await?;
+    let db = crate::open_database(global, pool).await?;
     if let Err(e) = prepare(&db, &set, key.as_ref(), &args).await {
         db.close().await;
         return Err(e);
