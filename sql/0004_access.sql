@@ -67,7 +67,9 @@ CREATE INDEX audit_log_at_idx ON audit_log (at);
 CREATE INDEX audit_log_case_idx ON audit_log (case_number) WHERE case_number IS NOT NULL;
 
 -- Each row's hash covers its content and the previous row's hash, so an edited, deleted or
--- reordered row breaks the chain. Chaining is serialised by a transaction-level lock.
+-- reordered row breaks the chain. Chaining is serialised by a transaction-level lock. The time
+-- enters as epoch seconds so that the hash does not depend on the session's TimeZone.
+-- canvass-db's audit::verify recomputes exactly this expression.
 CREATE FUNCTION audit_log_chain() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -78,7 +80,7 @@ BEGIN
     NEW.prev_hash := coalesce(previous, '\x'::bytea);
     NEW.row_hash := sha256(
         NEW.prev_hash || convert_to(
-            jsonb_build_array(NEW.seq, NEW.at, NEW.actor_kind, NEW.actor_id, NEW.actor_name,
+            jsonb_build_array(NEW.seq, extract(epoch FROM NEW.at), NEW.actor_kind, NEW.actor_id, NEW.actor_name,
                               NEW.action, NEW.record_ids, NEW.case_number, NEW.reason,
                               host(NEW.client_addr), NEW.user_agent, NEW.details)::text,
             'UTF8'));

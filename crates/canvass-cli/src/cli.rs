@@ -144,6 +144,21 @@ pub enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Manage people who sign in.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API keys for machines and QGIS.
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// Verify or export the audit trail.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Check the mail settings.
     Mail {
         #[command(subcommand)]
@@ -244,4 +259,107 @@ pub enum DbAction {
     Status,
     /// Stop the embedded cluster, whichever process started it.
     Stop,
+}
+
+/// A role, as the command line spells it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// Maps and canvasses.
+    Officer,
+    /// Officer, plus feeds and exports.
+    Analyst,
+    /// Machine account of the records system: feeds only.
+    Records,
+    /// Everything, including users, keys and the audit trail.
+    Admin,
+}
+
+impl From<RoleArg> for canvass_model::Role {
+    fn from(role: RoleArg) -> Self {
+        match role {
+            RoleArg::Officer => canvass_model::Role::Officer,
+            RoleArg::Analyst => canvass_model::Role::Analyst,
+            RoleArg::Records => canvass_model::Role::Records,
+            RoleArg::Admin => canvass_model::Role::Admin,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    /// Create a user. The password is read from standard input, never from the command line.
+    Add {
+        /// User name (letters, digits, . _ @ -).
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// May see personal data (owners' contact details).
+        #[arg(long)]
+        pii: bool,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Stop a user from signing in.
+    Disable {
+        /// User name.
+        name: String,
+    },
+    /// Let a disabled user sign in again.
+    Enable {
+        /// User name.
+        name: String,
+    },
+    /// Set a new password (read from standard input) and clear a lock-out.
+    ResetPassword {
+        /// User name.
+        name: String,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Create an API key and print it once; only its hash is kept.
+    Create {
+        /// What the key is for, e.g. "RMS nightly feed".
+        #[arg(long)]
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// May see personal data.
+        #[arg(long)]
+        pii: bool,
+        /// Last day the key works (YYYY-MM-DD, UTC); it stops at the start of that day.
+        #[arg(long, value_name = "DATE")]
+        expires: Option<chrono::NaiveDate>,
+    },
+    /// List keys (never the keys themselves).
+    List,
+    /// Revoke a key at once.
+    Revoke {
+        /// Key id, as `key list` shows it.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditAction {
+    /// Check the hash chain; names every edited, deleted or reordered row. Exits 3 if any.
+    Verify,
+    /// Write the trail as CSV.
+    Export {
+        /// First day to include (YYYY-MM-DD, UTC).
+        #[arg(long, value_name = "DATE")]
+        since: chrono::NaiveDate,
+        /// File to write (default: standard output).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
 }

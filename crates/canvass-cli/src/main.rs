@@ -3,6 +3,8 @@
 // Command results are its standard output; logs go to standard error.
 #![allow(clippy::print_stdout)]
 
+mod access_command;
+mod audit_command;
 mod cli;
 mod config_file;
 mod contact_key;
@@ -96,6 +98,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Migrate(args) => migrate_command::run(&cli.global, args).await,
         Command::Demo(args) => demo_command::run(&cli.global, args).await,
         Command::Db { action } => db_command::run(&cli.global, action),
+        Command::User { action } => access_command::user(&cli.global, action).await,
+        Command::Key { action } => access_command::key(&cli.global, action).await,
+        Command::Audit { action } => audit_command::run(&cli.global, action).await,
         Command::Mail { action } => mail_command::run(&cli.global, action).await,
     }
 }

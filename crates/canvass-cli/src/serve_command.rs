@@ -17,18 +17,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let listener = canvass_server::bind(args.listen).await?;
     let mailer = crate::mailer(global)?;
     tracing::info!(transport = mailer.describe(), "outgoing mail");
-    let key = if args.demo {
-        Some(crate::contact_key::load_or_create(global)?)
-    } else {
-        None
-    };
+    let key = crate::contact_key::load_or_create(global)?;
     let set = crate::migrations(global)?;
     let pool = PoolOptions {
         max_size: usize::try_from(args.db_pool_size).unwrap_or(16),
         ..PoolOptions::default()
     };
     let db = crate::open_database(global, pool).await?;
-    if let Err(e) = prepare(&db, &set, key.as_ref(), &args).await {
+    if let Err(e) = prepare(&db, &set, &key, &args).await {
         db.close().await;
         return Err(e);
     }
@@ -36,6 +32,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let state = AppState {
         db: db.clone(),
         metrics: Metrics::new()?,
+        contact_key: Arc::new(key),
     };
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
@@ -75,7 +72,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
 async fn prepare(
     db: &Database,
     set: &[migrate::Migration],
-    key: Option<&canvass_model::contact_seal::ContactKey>,
+    key: &canvass_model::contact_seal::ContactKey,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
     let mut client = db.client().await?;
@@ -83,7 +80,7 @@ async fn prepare(
     if !report.applied.is_empty() {
         tracing::info!(count = report.applied.len(), "migrations applied");
     }
-    if let Some(key) = key {
+    if args.demo {
         if demo::registry_is_empty(&client).await? {
             let options = DemoOptions {
                 cameras: args.demo_cameras,

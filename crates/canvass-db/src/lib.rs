@@ -6,6 +6,8 @@
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
 
+pub mod access;
+pub mod audit;
 pub mod cluster;
 pub mod connect;
 pub mod demo;

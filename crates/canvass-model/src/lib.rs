@@ -3,10 +3,12 @@
 //! Every enum here has a twin `CHECK` constraint in `sql/`; the `as_str` spellings are the
 //! values stored in the database, so changing one means writing a migration.
 
+pub mod access;
 pub mod camera;
 pub mod contact_seal;
 pub mod registration;
 
+pub use access::{Permission, Role};
 pub use camera::{CanExport, Placement, RecordingMode, View};
 pub use registration::{Kind, Language, RegistrationStatus, Source};
 

@@ -4,6 +4,9 @@
 //! shutdown. Operations routes: `/healthz` (the process answers), `/readyz` (the database
 //! answers, else 503), `/metrics` (Prometheus text format).
 
+mod api;
+pub mod auth;
+mod error;
 mod health;
 mod metrics;
 
@@ -15,11 +18,15 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use canvass_db::Database;
+use canvass_model::Permission;
+use canvass_model::contact_seal::ContactKey;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+pub use auth::{Access, Routes};
+pub use error::ApiError;
 pub use metrics::Metrics;
 
 /// Errors of starting or running the server.
@@ -63,15 +70,35 @@ pub struct AppState {
     pub db: Arc<Database>,
     /// Prometheus metrics.
     pub metrics: Metrics,
+    /// The key that opens sealed contact details.
+    pub contact_key: Arc<ContactKey>,
 }
 
-/// Every route of the application, with its layers.
+/// Every route of the application with its access policy. Health and metrics disclose nothing
+/// about the registry and are public; everything else needs a principal.
+pub fn routes() -> Routes {
+    use Access::{Public, Requires, RequiresPii};
+    Routes::default()
+        .route("/healthz", Public, get(health::healthz))
+        .route("/readyz", Public, get(health::readyz))
+        .route("/metrics", Public, get(metrics::render))
+        .route(
+            "/api/v1/whoami",
+            Requires(Permission::Identify),
+            get(api::whoami),
+        )
+        .route(
+            "/api/v1/registrations/{id}/contact",
+            RequiresPii(Permission::Canvass),
+            get(api::contact),
+        )
+}
+
+/// The application: [`routes`] behind authorization, metrics and limits.
 pub fn router(state: AppState, limits: Limits) -> Router {
     let metrics = state.metrics.clone();
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::render))
+    routes()
+        .into_router(&state)
         // route_layer: only matched routes carry a route template to label metrics with.
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,
