@@ -192,6 +192,16 @@ async fn route_by_role_walk() {
                     "RequiresPii(Canvass)" => 200,
                     other => panic!("no expectation for {other}"),
                 };
+                assert_eq!(
+                    headers["x-content-type-options"], "nosniff",
+                    "{path} as {who}"
+                );
+                assert!(
+                    headers["content-security-policy"]
+                        .to_str()
+                        .unwrap()
+                        .contains("frame-ancestors 'none'")
+                );
                 if *policy != "Public" && status == 200 {
                     assert_eq!(
                         headers["cache-control"], "private, no-store",
@@ -354,6 +364,33 @@ async fn revoked_and_expired_keys_and_basic_auth() {
         "{}",
         stdout_of(&curl)
     );
+
+    // GDAL, with the key as the HTTP Basic password (GDAL_HTTP_AUTH=BASIC), reads the same.
+    let gdal_read = |key: &str| {
+        let script = "import sys\nfrom osgeo import gdal\ngdal.UseExceptions()\n\
+                      f = gdal.VSIFOpenL('/vsicurl_streaming/' + sys.argv[1], 'rb')\n\
+                      print(gdal.VSIFReadL(1, 10000, f).decode())";
+        std::process::Command::new("/usr/bin/python3")
+            .args(["-c", script, &whoami])
+            .env("GDAL_HTTP_AUTH", "BASIC")
+            .env("GDAL_HTTP_USERPWD", format!("gdal:{key}"))
+            .output()
+            .unwrap()
+    };
+    let gdal = gdal_read(&good);
+    assert!(
+        stdout_of(&gdal).contains("\"role\":\"analyst\""),
+        "{} {}",
+        stdout_of(&gdal),
+        stderr_of(&gdal)
+    );
+    let refused = gdal_read("cvk_9_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert!(
+        !stdout_of(&refused).contains("\"role\""),
+        "{}",
+        stdout_of(&refused)
+    );
+
     let listed = stdout_of(&run(&["key", "list", "--database-url", &s.db.url]));
     assert!(
         listed.contains("revoked") && listed.contains("expired"),
