@@ -70,7 +70,7 @@ async fn audit_rows(db: &TestDatabase, action: &str) -> Vec<(Vec<i64>, Option<St
 struct Setup {
     db: TestDatabase,
     server: Server,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     active_registration: i64,
 }
 
@@ -101,7 +101,7 @@ async fn setup() -> Setup {
     Setup {
         db,
         server,
-        _dir: dir,
+        dir,
         active_registration,
     }
 }
@@ -747,4 +747,106 @@ async fn audit_verify_names_tampered_rows() {
     let text = stdout_of(&csv);
     assert!(text.starts_with("seq,at,actor_kind"), "{text}");
     assert_eq!(text.lines().count(), 1 + 5);
+}
+
+#[tokio::test]
+async fn contact_key_rotation_without_restart() {
+    let s = setup().await;
+    let url = s.db.url.clone();
+    let key = tokio::task::spawn_blocking(move || create_key(&url, "rotation", "admin", true))
+        .await
+        .unwrap();
+    let contact_url = format!(
+        "{}/api/v1/registrations/{}/contact?case=ROT-1",
+        s.server.base, s.active_registration
+    );
+    let read = |url: String, key: String| async move {
+        tokio::task::spawn_blocking(move || get(&url, Some(&key)))
+            .await
+            .unwrap()
+    };
+    let before = read(contact_url.clone(), key.clone()).await;
+    assert_eq!(before.0, 200, "{}", before.1);
+    let client = s.db.connect().await.unwrap();
+    let hash_before: Vec<u8> = client
+        .query_one(
+            "SELECT email_hash FROM contacts WHERE registration_id = $1",
+            &[&s.active_registration],
+        )
+        .await
+        .unwrap()
+        .get(0);
+
+    let data_dir = s.dir.path().to_str().unwrap().to_owned();
+    let rotate = run(&[
+        "keys",
+        "rotate",
+        "--batch",
+        "7",
+        "--database-url",
+        &s.db.url,
+        "--data-dir",
+        &data_dir,
+    ]);
+    assert!(rotate.status.success(), "{}", stderr_of(&rotate));
+    let key_file = std::fs::read_to_string(s.dir.path().join("secrets/contact.key")).unwrap();
+    assert_eq!(key_file.matches("canvass-contact-key v1").count(), 2);
+    let ids: Vec<String> = client
+        .query("SELECT DISTINCT key_id FROM contacts", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids.len(), 1, "every contact re-sealed under one key");
+    assert!(
+        stdout_of(&rotate).contains(&ids[0]),
+        "{}",
+        stdout_of(&rotate)
+    );
+    let hash_after: Vec<u8> = client
+        .query_one(
+            "SELECT email_hash FROM contacts WHERE registration_id = $1",
+            &[&s.active_registration],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_ne!(
+        hash_before, hash_after,
+        "look-up hashes move to the new key too"
+    );
+
+    // The running server re-reads the key file when it meets the new generation.
+    let after = read(contact_url.clone(), key.clone()).await;
+    assert_eq!(after.0, 200, "{}", after.1);
+    assert_eq!(before.1, after.1, "same contact, new key");
+
+    let prune = run(&[
+        "keys",
+        "prune",
+        "--database-url",
+        &s.db.url,
+        "--data-dir",
+        &data_dir,
+    ]);
+    assert!(
+        stdout_of(&prune).contains("1 unused key generation(s) removed"),
+        "{}",
+        stdout_of(&prune)
+    );
+    let key_file = std::fs::read_to_string(s.dir.path().join("secrets/contact.key")).unwrap();
+    assert_eq!(key_file.matches("canvass-contact-key v1").count(), 1);
+    assert_eq!(read(contact_url, key).await.0, 200);
+    let actions: Vec<String> = client
+        .query(
+            "SELECT action FROM audit_log WHERE action LIKE 'keys.%' ORDER BY seq",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(actions, vec!["keys.rotate", "keys.prune"]);
 }

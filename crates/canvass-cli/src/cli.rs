@@ -154,6 +154,11 @@ pub enum Command {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// Rotate the key that seals contact details.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
     /// Verify or export the audit trail.
     Audit {
         #[command(subcommand)]
@@ -362,4 +367,17 @@ pub enum AuditAction {
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysAction {
+    /// Add a new contact key generation and re-seal every contact under it, in batches, while
+    /// the server keeps running (it re-reads the key file when it meets the new key id).
+    Rotate {
+        /// Contacts re-sealed per transaction.
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(i64).range(1..=100_000))]
+        batch: i64,
+    },
+    /// Drop key generations that no contact uses any more from the key file.
+    Prune,
 }

@@ -22,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode
             as_of: args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
         };
         let started = Instant::now();
-        let report = demo::load(&mut client, options, &key, args.replace).await?;
+        let report = demo::load(&mut client, options, key.current(), args.replace).await?;
         println!(
             "demo loaded: {} registrations, {} cameras, {} address points, {} street segments in {:.1}s (seed {}, as of {})",
             report.registrations,

@@ -10,6 +10,7 @@ mod config_file;
 mod contact_key;
 mod db_command;
 mod demo_command;
+mod keys_command;
 mod mail_command;
 mod migrate_command;
 mod serve_command;
@@ -100,6 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Db { action } => db_command::run(&cli.global, action),
         Command::User { action } => access_command::user(&cli.global, action).await,
         Command::Key { action } => access_command::key(&cli.global, action).await,
+        Command::Keys { action } => keys_command::run(&cli.global, action).await,
         Command::Audit { action } => audit_command::run(&cli.global, action).await,
         Command::Mail { action } => mail_command::run(&cli.global, action).await,
     }

@@ -32,7 +32,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let state = AppState {
         db: db.clone(),
         metrics: Metrics::new()?,
-        contact_key: Arc::new(key),
+        contact_keys: Arc::new(canvass_server::ContactKeys::new(
+            key.clone(),
+            Some(crate::contact_key::path(global)),
+        )),
     };
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
@@ -72,7 +75,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
 async fn prepare(
     db: &Database,
     set: &[migrate::Migration],
-    key: &canvass_model::contact_seal::ContactKey,
+    key: &canvass_model::contact_seal::ContactKeyRing,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
     let mut client = db.client().await?;
@@ -87,7 +90,7 @@ async fn prepare(
                 seed: args.demo_seed,
                 as_of: chrono::Utc::now().date_naive(),
             };
-            let report = demo::load(&mut client, options, key, false).await?;
+            let report = demo::load(&mut client, options, key.current(), false).await?;
             tracing::info!(
                 cameras = report.cameras,
                 registrations = report.registrations,

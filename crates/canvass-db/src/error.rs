@@ -86,6 +86,9 @@ pub enum DbError {
         /// Why.
         message: String,
     },
+    /// A sealed value cannot be opened.
+    #[error("sealed contact: {0}")]
+    Seal(String),
     /// Demo data cannot be loaded as asked.
     #[error("demo: {0}")]
     Demo(String),

@@ -10,6 +10,7 @@ pub mod access;
 pub mod audit;
 pub mod cluster;
 pub mod connect;
+pub mod contacts;
 pub mod demo;
 mod error;
 pub mod migrate;

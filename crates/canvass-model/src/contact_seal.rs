@@ -40,6 +40,7 @@ pub enum SealError {
 pub struct ContactKey {
     id: String,
     cipher: Aes256Gcm,
+    aes_key: [u8; 32],
     hmac_key: [u8; 32],
 }
 
@@ -79,30 +80,20 @@ impl ContactField {
 }
 
 impl ContactKey {
-    /// A fresh random key.
-    pub fn generate() -> Self {
-        Self::generate_with_file().0
-    }
-
     fn from_parts(id: String, aes: &[u8; 32], hmac_key: [u8; 32]) -> Self {
         let cipher = Aes256Gcm::new(aes.into());
         ContactKey {
             id,
             cipher,
+            aes_key: *aes,
             hmac_key,
         }
     }
 
-    /// Parses the key file format written by [`ContactKey::to_key_file`].
-    pub fn from_key_file(text: &str) -> Result<Self, SealError> {
-        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        if lines.next() != Some(KEY_FILE_HEADER) {
-            return Err(SealError::MalformedKey(
-                "first line must be 'canvass-contact-key v1'",
-            ));
-        }
+    /// Parses one `canvass-contact-key v1` block.
+    fn from_block(block: &str) -> Result<Self, SealError> {
         let (mut id, mut aes, mut mac) = (None, None, None);
-        for line in lines {
+        for line in block.lines().map(str::trim).filter(|l| !l.is_empty()) {
             let (name, value) = line
                 .split_once('=')
                 .ok_or(SealError::MalformedKey("expected name=value lines"))?;
@@ -126,18 +117,17 @@ impl ContactKey {
         Ok(Self::from_parts(id, &aes, mac))
     }
 
-    /// The key file text; keep it out of backups of the database.
-    pub fn to_key_file(&self, aes: &[u8; 32]) -> String {
+    fn to_block(&self) -> String {
         format!(
             "{KEY_FILE_HEADER}\nid={}\naes256={}\nhmac={}\n",
             self.id,
-            hex::encode(aes),
+            hex::encode(self.aes_key),
             hex::encode(self.hmac_key)
         )
     }
 
-    /// Generates a key and returns it together with its key file text.
-    pub fn generate_with_file() -> (Self, String) {
+    /// Generates a key.
+    fn generate_fresh() -> Self {
         let mut rng = rand::rng();
         let mut id = [0u8; 4];
         let mut aes = [0u8; 32];
@@ -145,9 +135,7 @@ impl ContactKey {
         rng.fill_bytes(&mut id);
         rng.fill_bytes(&mut aes);
         rng.fill_bytes(&mut hmac_key);
-        let key = Self::from_parts(hex::encode(id), &aes, hmac_key);
-        let text = key.to_key_file(&aes);
-        (key, text)
+        Self::from_parts(hex::encode(id), &aes, hmac_key)
     }
 
     /// The key id stored beside each sealed value.
@@ -159,18 +147,6 @@ impl ContactKey {
     pub fn seal(&self, registration_id: i64, field: ContactField, plaintext: &str) -> Vec<u8> {
         let mut nonce = [0u8; NONCE_LEN];
         rand::rng().fill_bytes(&mut nonce);
-        self.seal_with_nonce(registration_id, field, plaintext, nonce)
-    }
-
-    /// Like [`ContactKey::seal`] with a caller-chosen nonce, for generators that must be
-    /// deterministic; a nonce must never repeat under one key.
-    pub fn seal_with_nonce(
-        &self,
-        registration_id: i64,
-        field: ContactField,
-        plaintext: &str,
-        nonce: [u8; NONCE_LEN],
-    ) -> Vec<u8> {
         let aad = associated_data(registration_id, field);
         let payload = Payload {
             msg: plaintext.as_bytes(),
@@ -231,6 +207,105 @@ impl ContactKey {
     }
 }
 
+/// Every generation of the contact key still in use: the first seals, all of them open. The key
+/// file holds the ring, newest first; `canvass keys rotate` adds a generation and re-seals every
+/// contact under it, `canvass keys prune` drops generations no value uses any more.
+#[derive(Debug, Clone)]
+pub struct ContactKeyRing {
+    keys: Vec<ContactKey>,
+}
+
+impl ContactKeyRing {
+    /// A ring of one fresh key.
+    pub fn generate() -> Self {
+        ContactKeyRing {
+            keys: vec![ContactKey::generate_fresh()],
+        }
+    }
+
+    /// Parses a key file: one or more `canvass-contact-key v1` blocks, newest first.
+    pub fn from_key_file(text: &str) -> Result<Self, SealError> {
+        if !text.trim_start().starts_with(KEY_FILE_HEADER) {
+            return Err(SealError::MalformedKey(
+                "first line must be 'canvass-contact-key v1'",
+            ));
+        }
+        let keys = text
+            .split(KEY_FILE_HEADER)
+            .filter(|block| !block.trim().is_empty())
+            .map(ContactKey::from_block)
+            .collect::<Result<Vec<_>, _>>()?;
+        if keys.is_empty() {
+            return Err(SealError::MalformedKey("no key in the file"));
+        }
+        Ok(ContactKeyRing { keys })
+    }
+
+    /// The key file text; keep it out of backups of the database.
+    pub fn to_key_file(&self) -> String {
+        self.keys
+            .iter()
+            .map(ContactKey::to_block)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The key that seals new values.
+    pub fn current(&self) -> &ContactKey {
+        // The constructors never build an empty ring.
+        &self.keys[0]
+    }
+
+    /// The ring with a new current key, the old ones kept for opening.
+    pub fn rotated(&self) -> Self {
+        let mut keys = vec![ContactKey::generate_fresh()];
+        keys.extend(self.keys.iter().cloned());
+        ContactKeyRing { keys }
+    }
+
+    /// The ring without the generations whose ids are not in `used` (the current one stays).
+    pub fn pruned(&self, used: &[String]) -> Self {
+        let keys = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|(i, k)| *i == 0 || used.iter().any(|u| u == k.id()))
+            .map(|(_, k)| k.clone())
+            .collect();
+        ContactKeyRing { keys }
+    }
+
+    /// Key ids, newest first.
+    pub fn ids(&self) -> Vec<&str> {
+        self.keys.iter().map(ContactKey::id).collect()
+    }
+
+    /// Opens a value sealed under any generation of the ring.
+    pub fn open(
+        &self,
+        key_id: &str,
+        registration_id: i64,
+        field: ContactField,
+        sealed: &[u8],
+    ) -> Result<String, SealError> {
+        let key =
+            self.keys
+                .iter()
+                .find(|k| k.id() == key_id)
+                .ok_or_else(|| SealError::WrongKey {
+                    found: key_id.to_owned(),
+                    expected: self.ids().join(","),
+                })?;
+        key.open(key_id, registration_id, field, sealed)
+    }
+
+    /// The e-mail's look-up hash under every generation, current first: a look-up during a
+    /// rotation finds rows not yet re-sealed.
+    pub fn email_hashes(&self, email: &str) -> Vec<Vec<u8>> {
+        self.keys.iter().map(|k| k.email_hash(email)).collect()
+    }
+}
+
 /// The form of an e-mail address that de-duplication compares.
 pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
@@ -253,7 +328,8 @@ mod tests {
 
     #[test]
     fn seal_open_round_trip_and_binding() {
-        let (key, text) = ContactKey::generate_with_file();
+        let ring = ContactKeyRing::generate();
+        let (key, text) = (ring.current().clone(), ring.to_key_file());
         let sealed = key.seal(7, ContactField::Name, "Ana García");
         assert!(!sealed.windows(3).any(|w| w == b"Ana"));
         assert_eq!(
@@ -268,14 +344,40 @@ mod tests {
         bad[20] ^= 1;
         assert!(key.open(key.id(), 7, ContactField::Name, &bad).is_err());
         // The key file round-trips.
-        let again = ContactKey::from_key_file(&text).unwrap();
+        let again = ContactKeyRing::from_key_file(&text).unwrap();
         assert_eq!(
             again
                 .open(key.id(), 7, ContactField::Name, &sealed)
                 .unwrap(),
             "Ana García"
         );
-        assert_eq!(again.email_hash(" A@B.org "), key.email_hash("a@b.org"));
+        assert_eq!(
+            again.current().email_hash(" A@B.org "),
+            key.email_hash("a@b.org")
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_old_values_open_until_pruned() {
+        let ring = ContactKeyRing::generate();
+        let old = ring.current().clone();
+        let sealed = old.seal(1, ContactField::Email, "a@b.org");
+        let rotated = ContactKeyRing::from_key_file(&ring.rotated().to_key_file()).unwrap();
+        assert_ne!(rotated.current().id(), old.id());
+        assert_eq!(
+            rotated
+                .open(old.id(), 1, ContactField::Email, &sealed)
+                .unwrap(),
+            "a@b.org"
+        );
+        assert_eq!(rotated.email_hashes("a@b.org").len(), 2);
+        let pruned = rotated.pruned(&[]);
+        assert_eq!(pruned.ids(), vec![rotated.current().id()]);
+        assert!(
+            pruned
+                .open(old.id(), 1, ContactField::Email, &sealed)
+                .is_err()
+        );
     }
 
     #[test]
@@ -286,7 +388,7 @@ mod tests {
             "canvass-contact-key v1\nid=x\n",
             "canvass-contact-key v1\nid=ab\naes256=zz\nhmac=00\n",
         ] {
-            assert!(ContactKey::from_key_file(text).is_err(), "{text:?}");
+            assert!(ContactKeyRing::from_key_file(text).is_err(), "{text:?}");
         }
     }
 }

@@ -122,10 +122,10 @@ async fn disclose(
         return Ok(None);
     };
     let key_id: String = row.get(2);
-    let key = &state.contact_key;
+    let keys = &state.contact_keys;
     let open = |field, sealed: Option<Vec<u8>>| -> Result<Option<String>, ApiError> {
         sealed
-            .map(|bytes| key.open(&key_id, id, field, &bytes))
+            .map(|bytes| keys.open(&key_id, id, field, &bytes))
             .transpose()
             .map_err(|e| {
                 tracing::error!(error = %e, registration = id, "cannot open sealed contact");

@@ -8,6 +8,7 @@ mod api;
 pub mod auth;
 mod error;
 mod health;
+mod keys;
 mod metrics;
 
 use std::net::SocketAddr;
@@ -19,7 +20,6 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use canvass_db::Database;
 use canvass_model::Permission;
-use canvass_model::contact_seal::ContactKey;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -27,6 +27,7 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::{Access, Routes};
 pub use error::ApiError;
+pub use keys::ContactKeys;
 pub use metrics::Metrics;
 
 /// Errors of starting or running the server.
@@ -70,8 +71,8 @@ pub struct AppState {
     pub db: Arc<Database>,
     /// Prometheus metrics.
     pub metrics: Metrics,
-    /// The key that opens sealed contact details.
-    pub contact_key: Arc<ContactKey>,
+    /// The keys that open sealed contact details.
+    pub contact_keys: Arc<ContactKeys>,
 }
 
 /// Every route of the application with its access policy. Health and metrics disclose nothing

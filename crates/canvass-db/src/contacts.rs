@@ -1,0 +1,80 @@
+//! Sealed contact rows: re-sealing them under a new key generation.
+
+use canvass_model::contact_seal::{ContactField, ContactKeyRing};
+use tokio_postgres::GenericClient;
+
+use crate::DbError;
+
+const SELECT_STALE: &str =
+    "SELECT registration_id, key_id, name_sealed, email_sealed, phone_sealed,
+     business_name_sealed, notes_sealed
+     FROM contacts WHERE key_id <> $1 ORDER BY registration_id LIMIT $2 FOR UPDATE SKIP LOCKED";
+const UPDATE_SEALED: &str = "UPDATE contacts SET key_id = $2, name_sealed = $3, email_sealed = $4,
+     phone_sealed = $5, business_name_sealed = $6, notes_sealed = $7, email_hash = $8
+     WHERE registration_id = $1";
+const USED_KEY_IDS: &str = "SELECT DISTINCT key_id FROM contacts";
+
+/// Re-seals up to `batch` contacts not yet under the ring's current key; returns how many.
+/// Run it in a transaction and repeat until it returns 0.
+pub async fn reseal_batch(
+    client: &impl GenericClient,
+    ring: &ContactKeyRing,
+    batch: i64,
+) -> Result<u64, DbError> {
+    let current = ring.current();
+    let rows = client
+        .query(SELECT_STALE, &[&current.id(), &batch])
+        .await
+        .map_err(DbError::pg("read contacts to re-seal"))?;
+    for row in &rows {
+        let id: i64 = row.get(0);
+        let key_id: String = row.get(1);
+        let reseal = |field: ContactField,
+                      sealed: Option<Vec<u8>>|
+         -> Result<Option<(Vec<u8>, String)>, DbError> {
+            sealed
+                .map(|bytes| {
+                    let plain = ring
+                        .open(&key_id, id, field, &bytes)
+                        .map_err(|e| DbError::Seal(format!("contact of registration {id}: {e}")))?;
+                    Ok((current.seal(id, field, &plain), plain))
+                })
+                .transpose()
+        };
+        let name = reseal(ContactField::Name, row.get(2))?.map(|(s, _)| s);
+        let email = reseal(ContactField::Email, row.get(3))?;
+        let phone = reseal(ContactField::Phone, row.get(4))?.map(|(s, _)| s);
+        let business = reseal(ContactField::BusinessName, row.get(5))?.map(|(s, _)| s);
+        let notes = reseal(ContactField::Notes, row.get(6))?.map(|(s, _)| s);
+        let (email_sealed, email_hash) = match email {
+            Some((sealed, plain)) => (Some(sealed), current.email_hash(&plain)),
+            None => (None, Vec::new()),
+        };
+        client
+            .execute(
+                UPDATE_SEALED,
+                &[
+                    &id,
+                    &current.id(),
+                    &name,
+                    &email_sealed,
+                    &phone,
+                    &business,
+                    &notes,
+                    &email_hash,
+                ],
+            )
+            .await
+            .map_err(DbError::pg("re-seal contact"))?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Key ids some contact is still sealed under.
+pub async fn used_key_ids(client: &impl GenericClient) -> Result<Vec<String>, DbError> {
+    let rows = client
+        .query(USED_KEY_IDS, &[])
+        .await
+        .map_err(DbError::pg("list key ids in use"))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
