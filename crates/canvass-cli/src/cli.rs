@@ -221,6 +221,25 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub request_timeout: u64,
 
+    /// Minutes after which an unused session ends.
+    #[arg(long, env = "CANVASS_SESSION_IDLE_MINUTES", default_value_t = 30, value_name = "MINUTES",
+          value_parser = clap::value_parser!(u64).range(1..=1440))]
+    pub session_idle_minutes: u64,
+
+    /// Hours after sign-in at which a session ends, used or not.
+    #[arg(long, env = "CANVASS_SESSION_HOURS", default_value_t = 12, value_name = "HOURS",
+          value_parser = clap::value_parser!(u64).range(1..=168))]
+    pub session_hours: u64,
+
+    /// Mark session cookies Secure; set it whenever users reach Canvass over HTTPS.
+    #[arg(long, env = "CANVASS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+
+    /// Sign-in attempts allowed per client address per minute (then 429).
+    #[arg(long, env = "CANVASS_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub login_attempts_per_minute: u32,
+
     /// Most database connections this process holds.
     #[arg(long, env = "CANVASS_DB_POOL_SIZE", default_value_t = 16, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=1000))]

@@ -32,6 +32,15 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let state = AppState {
         db: db.clone(),
         metrics: Metrics::new()?,
+        sessions: canvass_server::SessionSettings {
+            idle: Duration::from_secs(args.session_idle_minutes * 60),
+            lifetime: Duration::from_secs(args.session_hours * 3600),
+            secure_cookies: args.secure_cookies,
+        },
+        login_limiter: Arc::new(canvass_server::RateLimiter::new(
+            args.login_attempts_per_minute,
+            Duration::from_secs(60),
+        )),
         contact_keys: Arc::new(canvass_server::ContactKeys::new(
             key.clone(),
             Some(crate::contact_key::path(global)),
@@ -45,6 +54,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let address = listener.local_addr()?;
     println!("Canvass listening on http://{address}");
 
+    let purger = tokio::spawn(purge_sessions(
+        db.clone(),
+        Duration::from_secs(args.session_idle_minutes * 60),
+    ));
     let (failed_tx, failed_rx) = watch::channel(None::<String>);
     if let Some(cluster) = db.cluster_state() {
         tokio::spawn(watch_cluster(cluster, failed_tx));
@@ -57,6 +70,8 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }
     };
     let served = canvass_server::serve(listener, app, shutdown).await;
+    purger.abort();
+    let _ = purger.await;
     match Arc::try_unwrap(db) {
         Ok(db) => db.close().await,
         Err(_) => tracing::warn!("database handle still in use at shutdown"),
@@ -101,6 +116,22 @@ async fn prepare(
         }
     }
     Ok(())
+}
+
+/// Deletes ended sessions every ten minutes, so the table holds only live ones.
+async fn purge_sessions(db: Arc<Database>, idle: Duration) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let Ok(client) = db.client().await else {
+            continue;
+        };
+        match canvass_db::sessions::purge_sessions(&**client, idle).await {
+            Ok(0) => {}
+            Ok(count) => tracing::debug!(count, "ended sessions purged"),
+            Err(e) => tracing::warn!(error = %e, "cannot purge sessions"),
+        }
+    }
 }
 
 /// The supervisor restarts a crashed embedded cluster by itself; when it gives up, serving

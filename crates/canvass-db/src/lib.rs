@@ -15,6 +15,7 @@ pub mod demo;
 mod error;
 pub mod migrate;
 mod pg_binaries;
+pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 

@@ -46,6 +46,8 @@ pub struct Principal {
     pub role: Role,
     /// May see personal data.
     pub pii: bool,
+    /// The CSRF token of the session, when the principal signed in with a password.
+    pub session_csrf: Option<String>,
 }
 
 /// Where a request came from, for the audit trail.
@@ -174,8 +176,33 @@ async fn authenticate(
     client: &ClientInfo,
 ) -> Result<Principal, Response> {
     let Some(key) = presented_key(headers) else {
-        return Err(challenge(
-            "authentication required: send an API key as a Bearer token or as the HTTP Basic password",
+        if let Some(token) =
+            crate::login::cookie(headers, crate::login::SESSION_COOKIE).filter(|t| !t.is_empty())
+        {
+            let db = state
+                .db
+                .client()
+                .await
+                .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+            let user = canvass_db::sessions::session_user(&**db, &token, state.sessions.idle)
+                .await
+                .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+            return match user {
+                Some(user) => Ok(Principal {
+                    actor: Actor::User(user.id, user.username),
+                    role: user.role,
+                    pii: user.pii,
+                    session_csrf: Some(user.csrf_token),
+                }),
+                None => Err(sign_in_again(
+                    headers,
+                    "your session has ended; sign in again",
+                )),
+            };
+        }
+        return Err(sign_in_again(
+            headers,
+            "authentication required: sign in, or send an API key as a Bearer token or as the HTTP Basic password",
         ));
     };
     let db = state
@@ -191,6 +218,7 @@ async fn authenticate(
             actor: Actor::ApiKey(key.id, key.name),
             role: key.role,
             pii: key.pii,
+            session_csrf: None,
         }),
         Err((rejection, known)) => {
             let message = match rejection {
@@ -255,6 +283,22 @@ async fn record(state: &AppState, event: &Event) -> Result<(), Response> {
     audit::record(&**db, event)
         .await
         .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))
+}
+
+/// A browser asking for a page is sent to the sign-in page; anything else gets a 401.
+fn sign_in_again(headers: &HeaderMap, message: &str) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        return response;
+    }
+    challenge(message)
 }
 
 /// 401 with a Basic challenge, so that QGIS and GDAL offer their stored credentials.

@@ -4,12 +4,16 @@
 //! shutdown. Operations routes: `/healthz` (the process answers), `/readyz` (the database
 //! answers, else 503), `/metrics` (Prometheus text format).
 
+mod admin;
 mod api;
 pub mod auth;
 mod error;
 mod health;
+mod html;
 mod keys;
+mod login;
 mod metrics;
+mod rate_limit;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +33,7 @@ pub use auth::{Access, Routes};
 pub use error::ApiError;
 pub use keys::ContactKeys;
 pub use metrics::Metrics;
+pub use rate_limit::RateLimiter;
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +78,31 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The keys that open sealed contact details.
     pub contact_keys: Arc<ContactKeys>,
+    /// Session lifetimes and cookie settings.
+    pub sessions: SessionSettings,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<RateLimiter>,
+}
+
+/// How long sessions live and how their cookie is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub lifetime: Duration,
+    /// Mark cookies Secure (set when Canvass is served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+        }
+    }
 }
 
 /// Every route of the application with its access policy. Health and metrics disclose nothing
@@ -83,6 +113,22 @@ pub fn routes() -> Routes {
         .route("/healthz", Public, get(health::healthz))
         .route("/readyz", Public, get(health::readyz))
         .route("/metrics", Public, get(metrics::render))
+        .route("/login", Public, get(login::show).post(login::submit))
+        .route(
+            "/logout",
+            Requires(Permission::Identify),
+            axum::routing::post(login::logout),
+        )
+        .route(
+            "/account",
+            Requires(Permission::Identify),
+            get(login::account),
+        )
+        .route(
+            "/admin/audit",
+            Requires(Permission::Administer),
+            get(admin::audit),
+        )
         .route(
             "/api/v1/whoami",
             Requires(Permission::Identify),

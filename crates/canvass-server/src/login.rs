@@ -1,0 +1,365 @@
+//! `/login`, `/logout` and `/account`: people sign in with a password and get a session cookie
+//! (HttpOnly, SameSite=Strict, Secure when configured), with lock-out after repeated
+//! failures, a per-client rate limit, and CSRF tokens on every form.
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Extension, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canvass_db::audit::{self, Actor, Event};
+use canvass_db::sessions::{self, LoginOutcome};
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::auth::{ClientInfo, Principal};
+use crate::error::ApiError;
+use crate::html::{escape, page};
+
+/// Name of the session cookie.
+pub(crate) const SESSION_COOKIE: &str = "canvass_session";
+/// Name of the pre-login CSRF cookie (double-submit).
+const LOGIN_CSRF_COOKIE: &str = "canvass_login_csrf";
+
+/// The value of cookie `name` in the request.
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+fn set_cookie(
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: Option<u64>,
+    secure: bool,
+) {
+    let mut cookie = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn login_page(
+    status: StatusCode,
+    csrf: &str,
+    message: Option<&str>,
+    username: &str,
+    secure: bool,
+) -> Response {
+    let alert = message
+        .map(|m| format!("<p role=\"alert\">{}</p>", escape(m)))
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Sign in to Canvass</h1>{alert}\
+         <form method=\"post\" action=\"/login\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
+         <p><label for=\"username\">User name</label><br>\
+         <input id=\"username\" name=\"username\" autocomplete=\"username\" required maxlength=\"64\" value=\"{}\"></p>\
+         <p><label for=\"password\">Password</label><br>\
+         <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
+         <p><button type=\"submit\">Sign in</button></p></form>",
+        escape(username)
+    );
+    let mut response = (status, axum::response::Html(page("Sign in", &body))).into_response();
+    set_cookie(
+        &mut response,
+        LOGIN_CSRF_COOKIE,
+        csrf,
+        "/login",
+        Some(3600),
+        secure,
+    );
+    no_store(response)
+}
+
+/// `GET /login`.
+pub(crate) async fn show(State(state): State<AppState>) -> Response {
+    login_page(
+        StatusCode::OK,
+        &sessions::random_token(),
+        None,
+        "",
+        state.sessions.secure_cookies,
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /login`.
+pub(crate) async fn submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let secure = state.sessions.secure_cookies;
+    let fresh_csrf = sessions::random_token();
+    if let Err(wait) = state.login_limiter.check(peer.ip()) {
+        let mut response = login_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            &fresh_csrf,
+            Some("Too many sign-in attempts from this address. Wait a minute and try again."),
+            "",
+            secure,
+        );
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let username: String = form
+        .username
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect();
+    let cookie_csrf = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if form.csrf.is_empty() || cookie_csrf != form.csrf {
+        return login_page(
+            StatusCode::FORBIDDEN,
+            &fresh_csrf,
+            Some("This form expired or did not come from this site. Please sign in again."),
+            &username,
+            secure,
+        );
+    }
+    if form.username.len() > 64
+        || form.password.is_empty()
+        || form.password.len() > canvass_db::access::MAX_PASSWORD_BYTES
+    {
+        return login_page(
+            StatusCode::BAD_REQUEST,
+            &fresh_csrf,
+            Some("Enter your user name (at most 64 characters) and your password."),
+            &username,
+            secure,
+        );
+    }
+    let client = ClientInfo {
+        addr: Some(peer.ip()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
+    };
+    match sign_in(&state, &username, &form.password, &client).await {
+        Ok(Ok(token)) => {
+            let mut response =
+                (StatusCode::SEE_OTHER, [(header::LOCATION, "/account")]).into_response();
+            set_cookie(&mut response, SESSION_COOKIE, &token, "/", None, secure);
+            set_cookie(
+                &mut response,
+                LOGIN_CSRF_COOKIE,
+                "",
+                "/login",
+                Some(0),
+                secure,
+            );
+            no_store(response)
+        }
+        Ok(Err((status, message))) => {
+            login_page(status, &fresh_csrf, Some(message), &username, secure)
+        }
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn sign_in(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<Result<String, (StatusCode, &'static str)>, ApiError> {
+    let mut db = state
+        .db
+        .client()
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let tx = db
+        .transaction()
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let outcome = sessions::check_password(&*tx, username, password)
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    let with_client = |event: Event| Event {
+        client_addr: client.addr,
+        user_agent: client.user_agent.clone(),
+        ..event
+    };
+    let name = username.to_owned();
+    let (event, result) = match outcome {
+        LoginOutcome::Accepted(user) => {
+            let (token, _csrf) = sessions::create_session(
+                &*tx,
+                user.id,
+                state.sessions.lifetime,
+                client.addr,
+                client.user_agent.as_deref(),
+            )
+            .await
+            .map_err(|_| ApiError::unavailable())?;
+            (
+                Event::new(Actor::User(user.id, user.username), "login.success"),
+                Ok(token),
+            )
+        }
+        LoginOutcome::Rejected {
+            user_id,
+            locked_until,
+        } => {
+            let actor = user_id
+                .map(|id| Actor::User(id, name.clone()))
+                .unwrap_or(Actor::Anonymous);
+            let details = serde_json::json!({ "username": name, "locked": locked_until.is_some() });
+            let message = if locked_until.is_some() {
+                "Wrong user name or password. The account is now locked for a while after repeated failures."
+            } else {
+                "Wrong user name or password."
+            };
+            (
+                Event::new(actor, "login.failure").details(details),
+                Err((StatusCode::UNAUTHORIZED, message)),
+            )
+        }
+        LoginOutcome::Locked { user_id, .. } => (
+            Event::new(Actor::User(user_id, name), "login.locked"),
+            Err((
+                StatusCode::UNAUTHORIZED,
+                "This account is locked after repeated failed sign-ins. Try again later or ask an administrator.",
+            )),
+        ),
+        LoginOutcome::Disabled { user_id } => (
+            Event::new(Actor::User(user_id, name), "login.disabled"),
+            Err((
+                StatusCode::FORBIDDEN,
+                "This account is disabled. Ask an administrator.",
+            )),
+        ),
+    };
+    audit::record(&*tx, &with_client(event))
+        .await
+        .map_err(|_| ApiError::unavailable())?;
+    tx.commit().await.map_err(|_| ApiError::unavailable())?;
+    Ok(result)
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /logout`.
+pub(crate) async fn logout(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Extension(client): Extension<ClientInfo>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let Some(expected) = principal.session_csrf.as_deref() else {
+        return ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "there is no session to end; API keys are revoked with `canvass key revoke`",
+        )
+        .into_response();
+    };
+    if form.csrf != expected {
+        return ApiError::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+    }
+    let Some(token) = cookie(&headers, SESSION_COOKIE) else {
+        return ApiError::new(StatusCode::BAD_REQUEST, "no session cookie").into_response();
+    };
+    let ended = async {
+        let db = state
+            .db
+            .client()
+            .await
+            .map_err(|_| ApiError::unavailable())?;
+        sessions::end_session(&**db, &token)
+            .await
+            .map_err(|_| ApiError::unavailable())?;
+        let event = Event {
+            client_addr: client.addr,
+            user_agent: client.user_agent.clone(),
+            ..Event::new(principal.actor.clone(), "logout")
+        };
+        audit::record(&**db, &event)
+            .await
+            .map_err(|_| ApiError::unavailable())
+    }
+    .await;
+    if let Err(error) = ended {
+        return error.into_response();
+    }
+    let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
+    set_cookie(
+        &mut response,
+        SESSION_COOKIE,
+        "",
+        "/",
+        Some(0),
+        state.sessions.secure_cookies,
+    );
+    no_store(response)
+}
+
+/// `GET /account`: who is signed in, and the sign-out button.
+pub(crate) async fn account(Extension(principal): Extension<Principal>) -> Response {
+    let name = match &principal.actor {
+        Actor::User(_, name) | Actor::ApiKey(_, name) | Actor::System(name) => name.clone(),
+        Actor::Anonymous => String::new(),
+    };
+    let logout = principal
+        .session_csrf
+        .as_deref()
+        .map(|csrf| {
+            format!(
+                "<form method=\"post\" action=\"/logout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                 <button type=\"submit\">Sign out</button></form>",
+                escape(csrf)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>Signed in</h1><p>{} · role {}{}</p>{logout}",
+        escape(&name),
+        escape(principal.role.as_str()),
+        if principal.pii {
+            " · may see contact details"
+        } else {
+            ""
+        }
+    );
+    axum::response::Html(page("Account", &body)).into_response()
+}
