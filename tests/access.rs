@@ -2,11 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::{Output, Stdio};
-
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, canvass, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, run, run_with_stdin, stderr_of, stdout_of};
 
 /// Every route and its policy. A new route, or a changed policy, must be written here too.
 const EXPECTED_POLICIES: &[(&str, &str)] = &[
@@ -428,24 +425,6 @@ async fn revoked_and_expired_keys_and_basic_auth() {
     assert!(!listed.contains("cvk_"), "keys are never listed");
 }
 
-fn with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = canvass()
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let output = child.wait_with_output().unwrap();
-    let _ = writer.join();
-    output
-}
-
 #[tokio::test]
 async fn hostile_user_and_key_commands() {
     let db = TestDatabase::new().await.unwrap();
@@ -593,7 +572,7 @@ async fn hostile_user_and_key_commands() {
                     args.iter()
                         .map(|a| a.chars().take(40).collect::<String>())
                         .collect::<Vec<_>>(),
-                    with_stdin(&full, input),
+                    run_with_stdin(&full, input),
                 )
             })
             .collect::<Vec<_>>()
@@ -636,7 +615,7 @@ async fn hostile_user_and_key_commands() {
     );
 
     // The same commands done right work and are audited.
-    let ok = with_stdin(
+    let ok = run_with_stdin(
         &[
             "user",
             "add",
@@ -651,7 +630,7 @@ async fn hostile_user_and_key_commands() {
         b"correct horse battery\n",
     );
     assert!(ok.status.success(), "{}", stderr_of(&ok));
-    let again = with_stdin(
+    let again = run_with_stdin(
         &[
             "user",
             "add",

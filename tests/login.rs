@@ -2,40 +2,25 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::process::Stdio;
-
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, canvass, stderr_of};
+use canvass_e2e::{Server, canvass, run_with_stdin, stderr_of};
 use reqwest::header::{HeaderMap, SET_COOKIE};
 use reqwest::redirect::Policy;
 
 const PASSWORD: &str = "correct horse battery staple";
 
 fn add_user(url: &str, name: &str, role: &str) {
-    let mut child = canvass()
-        .args([
-            "user",
-            "add",
-            name,
-            "--role",
-            role,
-            "--password-stdin",
-            "--database-url",
-            url,
-        ])
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+    let args = [
+        "user",
+        "add",
+        name,
+        "--role",
+        role,
+        "--password-stdin",
+        "--database-url",
+        url,
+    ];
+    let output = run_with_stdin(&args, format!("{PASSWORD}\n").as_bytes());
     assert!(output.status.success(), "{}", stderr_of(&output));
 }
 
@@ -360,25 +345,19 @@ async fn lock_out_after_five_failures_and_bad_forms() {
     );
 
     // Reset by an administrator unlocks.
-    let mut child = canvass()
-        .args([
-            "user",
-            "reset-password",
-            "ana.garcia",
-            "--password-stdin",
-            "--database-url",
-            &db.url,
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{PASSWORD}\n").as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success());
+    let reset = [
+        "user",
+        "reset-password",
+        "ana.garcia",
+        "--password-stdin",
+        "--database-url",
+        &db.url,
+    ];
+    assert!(
+        run_with_stdin(&reset, format!("{PASSWORD}\n").as_bytes())
+            .status
+            .success()
+    );
     assert_eq!(browser.login("ana.garcia", PASSWORD).await.status, 303);
 
     // Disabled accounts cannot sign in; their sessions stop working.

@@ -51,6 +51,27 @@ pub fn run(args: &[&str]) -> Output {
     canvass().args(args).output().expect("run canvass")
 }
 
+/// Runs `canvass ARGS` with `input` on its standard input (written from another thread, so a
+/// command that stops reading early cannot block the test).
+pub fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = canvass()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn canvass");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let output = child.wait_with_output().expect("run canvass");
+    let _ = writer.join();
+    output
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
