@@ -252,3 +252,47 @@ async fn an_edited_migration_is_refused_by_name() {
     let err = migrate::run(&client, fewer).await.unwrap_err().to_string();
     assert!(err.contains("does not know"), "{err}");
 }
+
+#[tokio::test]
+async fn the_application_role_cannot_rewrite_the_audit_trail() {
+    let db = TestDatabase::new().await.unwrap();
+    let client = db.connect().await.unwrap();
+    // Even with the triggers out of the way, privileges refuse.
+    client
+        .batch_execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+        .await
+        .unwrap();
+    client.batch_execute("SET ROLE canvass_app").await.unwrap();
+    client
+        .execute(
+            "INSERT INTO audit_log (actor_kind, action) VALUES ('system', 'test.event')",
+            &[],
+        )
+        .await
+        .unwrap();
+    for statement in [
+        "UPDATE audit_log SET action = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log",
+        "DELETE FROM canvass_schema_migrations",
+        "DROP TABLE cameras",
+    ] {
+        let err = client.batch_execute(statement).await.unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{statement}: {err}"
+        );
+    }
+    // What the application does need still works.
+    let owner = registration(&client, "active").await;
+    camera(&client, owner, Some(10.0), Some(7)).await.unwrap();
+    client
+        .execute(
+            "UPDATE registrations SET status = 'paused' WHERE id = $1",
+            &[&owner],
+        )
+        .await
+        .unwrap();
+    assert_eq!(changes(&client).await.len(), 2);
+}

@@ -240,6 +240,16 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub login_attempts_per_minute: u32,
 
+    /// Database role the server acts as (SET ROLE): it may not rewrite the audit trail.
+    /// Migrations run with the login role's rights. Empty: act as the login role.
+    #[arg(
+        long,
+        env = "CANVASS_DB_ROLE",
+        default_value = "canvass_app",
+        value_name = "ROLE"
+    )]
+    pub db_role: String,
+
     /// Most database connections this process holds.
     #[arg(long, env = "CANVASS_DB_POOL_SIZE", default_value_t = 16, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=1000))]

@@ -21,6 +21,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let set = crate::migrations(global)?;
     let pool = PoolOptions {
         max_size: usize::try_from(args.db_pool_size).unwrap_or(16),
+        role: Some(args.db_role.trim().to_owned()).filter(|r| !r.is_empty()),
         ..PoolOptions::default()
     };
     let db = crate::open_database(global, pool).await?;
@@ -93,7 +94,8 @@ async fn prepare(
     key: &canvass_model::contact_seal::ContactKeyRing,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
-    let mut client = db.client().await?;
+    // Migrations and the demo need the owner's rights; the pool acts as the application role.
+    let mut client = db.owner_client().await?;
     let report = migrate::run(&client, set).await?;
     if !report.applied.is_empty() {
         tracing::info!(count = report.applied.len(), "migrations applied");

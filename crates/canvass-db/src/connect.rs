@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
+use deadpool_postgres::Hook;
+use deadpool_postgres::{
+    HookError, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime,
+};
 use tokio::sync::watch;
 use tokio_postgres::NoTls;
 
@@ -59,20 +62,27 @@ impl Target {
     }
 }
 
-/// Pool size and timeouts.
-#[derive(Debug, Clone, Copy)]
+/// Pool size, timeouts, and the role pooled connections act as.
+#[derive(Debug, Clone)]
 pub struct PoolOptions {
     /// Most connections held open.
     pub max_size: usize,
     /// How long a caller waits for a free connection or a new one.
     pub timeout: Duration,
+    /// `SET ROLE` to this role on every pooled connection (the server uses `canvass_app`);
+    /// `None` keeps the login role's rights (migrations, operator commands).
+    pub role: Option<String>,
 }
+
+/// The role of `sql/0007_app_role.sql`, which may not rewrite the audit trail.
+pub const APP_ROLE: &str = "canvass_app";
 
 impl Default for PoolOptions {
     fn default() -> Self {
         PoolOptions {
             max_size: 16,
             timeout: Duration::from_secs(5),
+            role: None,
         }
     }
 }
@@ -81,6 +91,7 @@ impl Default for PoolOptions {
 #[derive(Debug)]
 pub struct Database {
     pool: Pool,
+    config: tokio_postgres::Config,
     cluster: Option<EmbeddedCluster>,
 }
 
@@ -94,9 +105,10 @@ impl Database {
     ) -> Result<Self, DbError> {
         match target {
             Target::Url(config) => {
-                let pool = build_pool((**config).clone(), options)?;
+                let pool = build_pool((**config).clone(), &options)?;
                 Ok(Database {
                     pool,
+                    config: (**config).clone(),
                     cluster: None,
                 })
             }
@@ -107,9 +119,11 @@ impl Database {
                 let binaries = PgBinaries::locate(pg_bin_dir.as_deref())?;
                 let cluster = EmbeddedCluster::start(data_dir, &binaries, mode).await?;
                 ensure_database(&cluster.pg_config("postgres"), EMBEDDED_DATABASE).await?;
-                let pool = build_pool(cluster.pg_config(EMBEDDED_DATABASE), options)?;
+                let config = cluster.pg_config(EMBEDDED_DATABASE);
+                let pool = build_pool(config.clone(), &options)?;
                 Ok(Database {
                     pool,
+                    config,
                     cluster: Some(cluster),
                 })
             }
@@ -127,6 +141,12 @@ impl Database {
             .get()
             .await
             .map_err(|e| DbError::Pool(e.to_string()))
+    }
+
+    /// A connection of its own with the login role's full rights, for migrations and the demo
+    /// loader; the pool may act as a lesser role.
+    pub async fn owner_client(&self) -> Result<tokio_postgres::Client, DbError> {
+        connect_once(&self.config).await
     }
 
     /// Checks that the database answers a query.
@@ -158,7 +178,7 @@ impl Database {
     }
 }
 
-fn build_pool(config: tokio_postgres::Config, options: PoolOptions) -> Result<Pool, DbError> {
+fn build_pool(config: tokio_postgres::Config, options: &PoolOptions) -> Result<Pool, DbError> {
     let manager = Manager::from_config(
         config,
         NoTls,
@@ -166,14 +186,25 @@ fn build_pool(config: tokio_postgres::Config, options: PoolOptions) -> Result<Po
             recycling_method: RecyclingMethod::Fast,
         },
     );
-    Pool::builder(manager)
+    let mut builder = Pool::builder(manager)
         .max_size(options.max_size)
         .runtime(Runtime::Tokio1)
         .wait_timeout(Some(options.timeout))
         .create_timeout(Some(options.timeout))
-        .recycle_timeout(Some(options.timeout))
-        .build()
-        .map_err(|e| DbError::Pool(e.to_string()))
+        .recycle_timeout(Some(options.timeout));
+    if let Some(role) = &options.role {
+        let set_role = format!("SET ROLE {}", quote_ident(role)?);
+        builder = builder.post_create(Hook::async_fn(move |client, _| {
+            let set_role = set_role.clone();
+            Box::pin(async move {
+                client
+                    .batch_execute(&set_role)
+                    .await
+                    .map_err(|e| HookError::Message(format!("{set_role}: {e}").into()))
+            })
+        }));
+    }
+    builder.build().map_err(|e| DbError::Pool(e.to_string()))
 }
 
 /// Opens one connection outside any pool, driving it on a background task.
