@@ -151,44 +151,17 @@ async fn route_by_role_walk() {
     let s = setup().await;
     let url = s.db.url.clone();
     let keys: Vec<(&str, Option<String>, bool, &str)> = tokio::task::spawn_blocking(move || {
+        let key = |who: &'static str, name: &str, role: &'static str, pii: bool| {
+            (who, Some(create_key(&url, name, role, pii)), pii, role)
+        };
         vec![
             ("anonymous", None, false, "none"),
-            (
-                "officer",
-                Some(create_key(&url, "officer", "officer", false)),
-                false,
-                "officer",
-            ),
-            (
-                "officer+pii",
-                Some(create_key(&url, "officer pii", "officer", true)),
-                true,
-                "officer",
-            ),
-            (
-                "analyst",
-                Some(create_key(&url, "analyst", "analyst", false)),
-                false,
-                "analyst",
-            ),
-            (
-                "records",
-                Some(create_key(&url, "records", "records", false)),
-                false,
-                "records",
-            ),
-            (
-                "records+pii",
-                Some(create_key(&url, "records pii", "records", true)),
-                true,
-                "records",
-            ),
-            (
-                "admin+pii",
-                Some(create_key(&url, "admin", "admin", true)),
-                true,
-                "admin",
-            ),
+            key("officer", "officer", "officer", false),
+            key("officer+pii", "officer pii", "officer", true),
+            key("analyst", "analyst", "analyst", false),
+            key("records", "records", "records", false),
+            key("records+pii", "records pii", "records", true),
+            key("admin+pii", "admin", "admin", true),
         ]
     })
     .await

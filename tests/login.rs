@@ -102,15 +102,7 @@ impl Browser {
             set.contains("HttpOnly") && set.contains("SameSite=Strict"),
             "{set}"
         );
-        let field = page
-            .body
-            .split("name=\"csrf\" value=\"")
-            .nth(1)
-            .unwrap()
-            .split('"')
-            .next()
-            .unwrap()
-            .to_owned();
+        let field = csrf_field(&page.body);
         assert!(
             page.body.contains("<label for=\"username\">")
                 && page.body.contains("<label for=\"password\">")
@@ -127,6 +119,15 @@ impl Browser {
         );
         self.post("/login", &cookie, &form).await
     }
+}
+
+/// The value of the hidden `csrf` field of a page's form.
+fn csrf_field(body: &str) -> String {
+    let after = body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .expect("csrf field");
+    after.split('"').next().unwrap_or_default().to_owned()
 }
 
 fn urlencode(text: &str) -> String {
@@ -195,15 +196,7 @@ async fn sign_in_use_and_sign_out() {
         account.body
     );
     assert_eq!(account.headers["cache-control"], "private, no-store");
-    let csrf = account
-        .body
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_field(&account.body);
     let client = db.connect().await.unwrap();
     let stored: Vec<u8> = client
         .query_one("SELECT id_hash FROM sessions", &[])
