@@ -111,9 +111,13 @@ impl Browser {
     }
 
     async fn login(&self, user: &str, password: &str) -> Answer {
+        self.login_with_code(user, password, "").await
+    }
+
+    async fn login_with_code(&self, user: &str, password: &str, code: &str) -> Answer {
         let (cookie, csrf) = self.login_form().await;
         let form = format!(
-            "username={}&password={}&csrf={csrf}",
+            "username={}&password={}&code={code}&csrf={csrf}",
             urlencode(user),
             urlencode(password)
         );
@@ -496,4 +500,162 @@ async fn sign_in_attempts_are_rate_limited() {
         .unwrap();
     assert!((1..=60).contains(&wait));
     assert!(limited.body.contains("Too many sign-in attempts"));
+}
+
+fn session_of(answer: &Answer) -> String {
+    let (token, _) = cookie_value(&answer.headers, "canvass_session").expect("session cookie");
+    format!("canvass_session={token}")
+}
+
+fn code_now(secret: &[u8]) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    format!("{:06}", canvass_model::totp::code_at(secret, now))
+}
+
+#[tokio::test]
+async fn two_factor_sign_in() {
+    let (db, server, _dir) = start(&[
+        "--login-attempts-per-minute",
+        "1000",
+        "--require-totp-roles",
+        "admin",
+    ])
+    .await;
+    let browser = Browser::new(&server.base);
+
+    // An administrator without an authenticator is sent to set one up and reaches nothing else.
+    let first = browser.login("boss", PASSWORD).await;
+    assert_eq!(
+        (first.status, first.headers["location"].to_str().unwrap()),
+        (303, "/account/totp")
+    );
+    let session = session_of(&first);
+    let refused = browser.get("/admin/audit", &session, "text/html").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("/account/totp"), "{}", refused.body);
+    let setup = browser.get("/account/totp", &session, "text/html").await;
+    assert_eq!(setup.status, 200);
+    assert!(
+        setup.body.contains("<svg") && setup.body.contains("QR code"),
+        "a QR code is shown"
+    );
+    let secret_text = setup
+        .body
+        .split("<code id=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    let secret = canvass_model::totp::from_base32(&secret_text).unwrap();
+    assert_eq!(secret.len(), 20);
+    let csrf = csrf_field(&setup.body);
+    let stored: Vec<u8> = db
+        .connect()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT totp_pending_sealed FROM users WHERE username = 'boss'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        !stored.windows(8).any(|w| w == &secret_text.as_bytes()[..8]),
+        "the secret is sealed"
+    );
+
+    let wrong = browser
+        .post(
+            "/account/totp",
+            &session,
+            &format!("csrf={csrf}&code=000000"),
+        )
+        .await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("not right"));
+    assert_eq!(
+        browser
+            .post(
+                "/account/totp",
+                &session,
+                &format!("csrf=forged&code={}", code_now(&secret))
+            )
+            .await
+            .status,
+        403
+    );
+    let enabled = browser
+        .post(
+            "/account/totp",
+            &session,
+            &format!("csrf={csrf}&code={}", code_now(&secret)),
+        )
+        .await;
+    assert_eq!(enabled.status, 303, "{}", enabled.body);
+    assert_eq!(
+        browser
+            .get("/admin/audit", &session, "text/html")
+            .await
+            .status,
+        200,
+        "the restriction is lifted"
+    );
+
+    // From now on the code is needed.
+    let without = browser.login("boss", PASSWORD).await;
+    assert_eq!(without.status, 401);
+    assert!(
+        without.body.contains("authentication code"),
+        "{}",
+        without.body
+    );
+    assert_eq!(
+        browser
+            .login_with_code("boss", PASSWORD, "123456")
+            .await
+            .status,
+        401
+    );
+    let with = browser
+        .login_with_code("boss", PASSWORD, &code_now(&secret))
+        .await;
+    assert_eq!(
+        (with.status, with.headers["location"].to_str().unwrap()),
+        (303, "/account")
+    );
+
+    // Roles without the requirement sign in with a password alone.
+    let officer = browser.login("ana.garcia", PASSWORD).await;
+    assert_eq!(
+        (
+            officer.status,
+            officer.headers["location"].to_str().unwrap()
+        ),
+        (303, "/account")
+    );
+
+    // A lost phone: an administrator resets it, and set-up starts again.
+    let reset = canvass()
+        .args(["user", "reset-totp", "boss", "--database-url", &db.url])
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{}", stderr_of(&reset));
+    let again = browser.login("boss", PASSWORD).await;
+    assert_eq!(again.headers["location"].to_str().unwrap(), "/account/totp");
+
+    let client = db.connect().await.unwrap();
+    let actions: Vec<String> = client
+        .query("SELECT action FROM audit_log WHERE action IN ('totp.enable', 'user.totp_reset') ORDER BY seq", &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(actions, vec!["totp.enable", "user.totp_reset"]);
 }

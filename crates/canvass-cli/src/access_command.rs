@@ -87,6 +87,12 @@ pub async fn user(global: &GlobalArgs, action: UserAction) -> anyhow::Result<Exi
                 finish(tx, changed, |id| Event::new(operator(), "user.password_reset").records(&[*id])).await?;
                 println!("password of {name} reset");
             }
+            UserAction::ResetTotp { name } => {
+                let reset = canvass_db::sessions::reset_totp(&*tx, &name).await?;
+                let reset = reset.ok_or_else(|| AccessError::NoSuchUser(name.chars().take(64).collect()));
+                finish(tx, reset, |id| Event::new(operator(), "user.totp_reset").records(&[*id])).await?;
+                println!("two-factor sign-in of {name} removed; they set it up again at their next sign-in if their role requires it");
+            }
             UserAction::List => {
                 println!("{:>6}  {:<24} {:<8} {:<4} {:<9} last login", "id", "name", "role", "pii", "state");
                 for user in access::list_users(&*tx).await? {

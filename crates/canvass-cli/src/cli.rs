@@ -235,6 +235,17 @@ pub struct ServeArgs {
     #[arg(long, env = "CANVASS_SECURE_COOKIES")]
     pub secure_cookies: bool,
 
+    /// Roles whose people must sign in with an authenticator-app code (comma separated, e.g.
+    /// `admin,analyst`); they set it up at their first sign-in.
+    #[arg(
+        long,
+        env = "CANVASS_REQUIRE_TOTP_ROLES",
+        value_enum,
+        value_delimiter = ',',
+        value_name = "ROLES"
+    )]
+    pub require_totp_roles: Vec<RoleArg>,
+
     /// Sign-in attempts allowed per client address per minute (then 429).
     #[arg(long, env = "CANVASS_LOGIN_ATTEMPTS_PER_MINUTE", default_value_t = 10, value_name = "N",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
@@ -352,6 +363,11 @@ pub enum UserAction {
         /// Read the password from standard input (required).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+    /// Remove a user's authenticator app (a lost phone); they set it up again at sign-in.
+    ResetTotp {
+        /// User name.
+        name: String,
     },
     /// List users.
     List,

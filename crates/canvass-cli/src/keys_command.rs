@@ -32,6 +32,10 @@ pub async fn run(global: &GlobalArgs, action: KeysAction) -> anyhow::Result<Exit
                         break;
                     }
                 }
+                let tx = client.transaction().await.context("begin")?;
+                let totp = contacts::reseal_totp(&*tx, &rotated).await?;
+                tx.commit().await.context("commit")?;
+                tracing::info!(count = totp, "TOTP secrets re-sealed");
                 let event = Event::new(Actor::System("cli:keys".into()), "keys.rotate")
                     .details(serde_json::json!({ "key_id": rotated.current().id(), "resealed": total }));
                 audit::record(&**client, &event).await?;

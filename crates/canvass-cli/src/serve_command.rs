@@ -37,6 +37,11 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             idle: Duration::from_secs(args.session_idle_minutes * 60),
             lifetime: Duration::from_secs(args.session_hours * 3600),
             secure_cookies: args.secure_cookies,
+            totp_roles: args
+                .require_totp_roles
+                .iter()
+                .map(|r| (*r).into())
+                .collect(),
         },
         login_limiter: Arc::new(canvass_server::RateLimiter::new(
             args.login_attempts_per_minute,

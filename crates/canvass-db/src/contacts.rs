@@ -12,7 +12,13 @@ const SELECT_STALE: &str =
 const UPDATE_SEALED: &str = "UPDATE contacts SET key_id = $2, name_sealed = $3, email_sealed = $4,
      phone_sealed = $5, business_name_sealed = $6, notes_sealed = $7, email_hash = $8
      WHERE registration_id = $1";
-const USED_KEY_IDS: &str = "SELECT DISTINCT key_id FROM contacts";
+const USED_KEY_IDS: &str =
+    "SELECT key_id FROM contacts UNION SELECT totp_key_id FROM users WHERE totp_key_id IS NOT NULL";
+const SELECT_STALE_TOTP: &str =
+    "SELECT id, totp_key_id, totp_sealed, totp_pending_sealed FROM users
+     WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1 FOR UPDATE";
+const UPDATE_TOTP: &str =
+    "UPDATE users SET totp_key_id = $2, totp_sealed = $3, totp_pending_sealed = $4 WHERE id = $1";
 
 /// Re-seals up to `batch` contacts not yet under the ring's current key; returns how many.
 /// Run it in a transaction and repeat until it returns 0.
@@ -70,7 +76,38 @@ pub async fn reseal_batch(
     Ok(rows.len() as u64)
 }
 
-/// Key ids some contact is still sealed under.
+/// Re-seals every user's TOTP secret (set up or pending) under the ring's current key.
+pub async fn reseal_totp(
+    client: &impl GenericClient,
+    ring: &ContactKeyRing,
+) -> Result<u64, DbError> {
+    let current = ring.current();
+    let rows = client
+        .query(SELECT_STALE_TOTP, &[&current.id()])
+        .await
+        .map_err(DbError::pg("read TOTP secrets"))?;
+    for row in &rows {
+        let (id, key_id): (i64, String) = (row.get(0), row.get(1));
+        let reseal = |sealed: Option<Vec<u8>>| -> Result<Option<Vec<u8>>, DbError> {
+            sealed
+                .map(|bytes| {
+                    let plain = ring
+                        .open(&key_id, id, ContactField::TotpSecret, &bytes)
+                        .map_err(|e| DbError::Seal(format!("TOTP secret of user {id}: {e}")))?;
+                    Ok(current.seal(id, ContactField::TotpSecret, &plain))
+                })
+                .transpose()
+        };
+        let (active, pending) = (reseal(row.get(2))?, reseal(row.get(3))?);
+        client
+            .execute(UPDATE_TOTP, &[&id, &current.id(), &active, &pending])
+            .await
+            .map_err(DbError::pg("re-seal TOTP secret"))?;
+    }
+    Ok(rows.len() as u64)
+}
+
+/// Key ids some contact or TOTP secret is still sealed under.
 pub async fn used_key_ids(client: &impl GenericClient) -> Result<Vec<String>, DbError> {
     let rows = client
         .query(USED_KEY_IDS, &[])

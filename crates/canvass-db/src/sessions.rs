@@ -21,7 +21,8 @@ use crate::access::verify_password;
 /// Failed logins after which an account is locked (with doubling back-off).
 pub const LOCK_AFTER_FAILURES: i32 = 5;
 
-const FIND_USER: &str = "SELECT id, username, role, pii, password_hash, disabled, locked_until
+const FIND_USER: &str = "SELECT id, username, role, pii, password_hash, disabled, locked_until,
+     totp_key_id, totp_sealed
      FROM users WHERE lower(username) = lower($1)";
 const FAILED: &str = "UPDATE users SET failed_logins = failed_logins + 1,
      locked_until = CASE WHEN failed_logins + 1 >= $2
@@ -31,21 +32,33 @@ const FAILED: &str = "UPDATE users SET failed_logins = failed_logins + 1,
 const SUCCEEDED: &str =
     "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() WHERE id = $1";
 const INSERT_SESSION: &str =
-    "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at, client_addr, user_agent)
-     VALUES ($1, $2, $3, now() + $4 * interval '1 second', $5, $6)";
+    "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at, client_addr, user_agent, needs_totp)
+     VALUES ($1, $2, $3, now() + $4 * interval '1 second', $5, $6, $7)";
 const FIND_SESSION: &str = "UPDATE sessions s SET last_seen_at = now()
      FROM users u
      WHERE s.id_hash = $1 AND u.id = s.user_id AND NOT u.disabled
        AND s.expires_at > now() AND s.last_seen_at > now() - $2 * interval '1 second'
-     RETURNING u.id, u.username, u.role, u.pii, s.csrf_token";
+     RETURNING u.id, u.username, u.role, u.pii, s.csrf_token, s.needs_totp";
+const SET_PENDING_TOTP: &str = "UPDATE users SET totp_key_id = $2, totp_pending_sealed = $3 WHERE id = $1 AND totp_sealed IS NULL";
+const PENDING_TOTP: &str =
+    "SELECT totp_key_id, totp_pending_sealed, totp_sealed IS NOT NULL FROM users WHERE id = $1";
+const ACTIVATE_TOTP: &str =
+    "UPDATE users SET totp_sealed = totp_pending_sealed, totp_pending_sealed = NULL
+     WHERE id = $1 AND totp_pending_sealed IS NOT NULL";
+const SESSION_TOTP_DONE: &str = "UPDATE sessions SET needs_totp = false WHERE user_id = $1";
+const RESET_TOTP: &str =
+    "UPDATE users SET totp_sealed = NULL, totp_pending_sealed = NULL, totp_key_id = NULL
+     WHERE lower(username) = lower($1) RETURNING id";
 const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_hash = $1 RETURNING user_id";
 const DELETE_EXPIRED: &str = "DELETE FROM sessions WHERE expires_at <= now() OR last_seen_at <= now() - $1 * interval '1 second'";
 
 /// The outcome of a password check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginOutcome {
-    /// Correct: the user.
-    Accepted(SessionUser),
+    /// Correct password: the user, and their sealed TOTP secret (key id, sealed) when they
+    /// set one up; the caller checks the code, then calls [`record_success`] or
+    /// [`record_failure`].
+    Accepted(SessionUser, Option<(String, Vec<u8>)>),
     /// Unknown user or wrong password (the same answer for both).
     Rejected {
         /// The user, when the name was known.
@@ -80,6 +93,8 @@ pub struct SessionUser {
     pub pii: bool,
     /// The session's CSRF token (empty outside a session).
     pub csrf_token: String,
+    /// The session may only set up TOTP until that is done.
+    pub needs_totp: bool,
 }
 
 /// Checks a password, counting failures and locking the account after
@@ -108,14 +123,10 @@ pub async fn check_password(
     }
     let hash: String = row.get(4);
     if !verify_password(password, &hash) {
-        let locked: Option<DateTime<Utc>> = client
-            .query_one(FAILED, &[&id, &LOCK_AFTER_FAILURES])
-            .await
-            .map_err(DbError::pg("count failed login"))?
-            .get(0);
+        let locked_until = record_failure(client, id).await?;
         return Ok(LoginOutcome::Rejected {
             user_id: Some(id),
-            locked_until: locked.filter(|t| *t > Utc::now()),
+            locked_until,
         });
     }
     if row.get::<_, bool>(5) {
@@ -125,17 +136,95 @@ pub async fn check_password(
     let role = role
         .parse::<Role>()
         .map_err(|e| DbError::Demo(e.to_string()))?;
-    client
-        .execute(SUCCEEDED, &[&id])
-        .await
-        .map_err(DbError::pg("record login"))?;
-    Ok(LoginOutcome::Accepted(SessionUser {
+    let totp = match (
+        row.get::<_, Option<String>>(7),
+        row.get::<_, Option<Vec<u8>>>(8),
+    ) {
+        (Some(key_id), Some(sealed)) => Some((key_id, sealed)),
+        _ => None,
+    };
+    let user = SessionUser {
         id,
         username: row.get(1),
         role,
         pii: row.get(3),
         csrf_token: String::new(),
-    }))
+        needs_totp: false,
+    };
+    Ok(LoginOutcome::Accepted(user, totp))
+}
+
+/// Counts a failed sign-in; returns the lock's end when this failure locked the account.
+pub async fn record_failure(
+    client: &impl GenericClient,
+    user_id: i64,
+) -> Result<Option<DateTime<Utc>>, DbError> {
+    let locked: Option<DateTime<Utc>> = client
+        .query_one(FAILED, &[&user_id, &LOCK_AFTER_FAILURES])
+        .await
+        .map_err(DbError::pg("count failed login"))?
+        .get(0);
+    Ok(locked.filter(|t| *t > Utc::now()))
+}
+
+/// Records a complete sign-in: failures forgotten, last login set.
+pub async fn record_success(client: &impl GenericClient, user_id: i64) -> Result<(), DbError> {
+    client
+        .execute(SUCCEEDED, &[&user_id])
+        .await
+        .map_err(DbError::pg("record login"))?;
+    Ok(())
+}
+
+/// Stores a TOTP secret being set up (sealed by the caller); false when TOTP is already on.
+pub async fn set_pending_totp(
+    client: &impl GenericClient,
+    user_id: i64,
+    key_id: &str,
+    sealed: &[u8],
+) -> Result<bool, DbError> {
+    let changed = client
+        .execute(SET_PENDING_TOTP, &[&user_id, &key_id, &sealed])
+        .await
+        .map_err(DbError::pg("store TOTP secret"))?;
+    Ok(changed == 1)
+}
+
+/// (key id, pending sealed secret, TOTP already on) of a user.
+pub async fn pending_totp(
+    client: &impl GenericClient,
+    user_id: i64,
+) -> Result<(Option<String>, Option<Vec<u8>>, bool), DbError> {
+    let row = client
+        .query_one(PENDING_TOTP, &[&user_id])
+        .await
+        .map_err(DbError::pg("read TOTP state"))?;
+    Ok((row.get(0), row.get(1), row.get(2)))
+}
+
+/// Turns the pending secret on and lifts the set-up restriction of the user's sessions.
+pub async fn activate_totp(client: &impl GenericClient, user_id: i64) -> Result<bool, DbError> {
+    let changed = client
+        .execute(ACTIVATE_TOTP, &[&user_id])
+        .await
+        .map_err(DbError::pg("turn TOTP on"))?;
+    client
+        .execute(SESSION_TOTP_DONE, &[&user_id])
+        .await
+        .map_err(DbError::pg("update sessions"))?;
+    Ok(changed == 1)
+}
+
+/// Removes a user's TOTP (a lost phone); returns the user's id.
+pub async fn reset_totp(
+    client: &impl GenericClient,
+    username: &str,
+) -> Result<Option<i64>, DbError> {
+    let row = client
+        .query_opt(RESET_TOTP, &[&username])
+        .await
+        .map_err(DbError::pg("reset TOTP"))?;
+    Ok(row.map(|r| r.get(0)))
 }
 
 /// An argon2id hash of a random password, for constant-time rejection of unknown users.
@@ -159,6 +248,7 @@ pub async fn create_session(
     lifetime: Duration,
     client_addr: Option<IpAddr>,
     user_agent: Option<&str>,
+    needs_totp: bool,
 ) -> Result<(String, String), DbError> {
     let (token, csrf) = (random_token(), random_token());
     let seconds = lifetime.as_secs_f64();
@@ -172,6 +262,7 @@ pub async fn create_session(
                 &seconds,
                 &client_addr,
                 &user_agent,
+                &needs_totp,
             ],
         )
         .await
@@ -204,6 +295,7 @@ pub async fn session_user(
         role,
         pii: row.get(3),
         csrf_token: row.get(4),
+        needs_totp: row.get(5),
     }))
 }
 

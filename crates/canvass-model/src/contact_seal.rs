@@ -65,6 +65,8 @@ pub enum ContactField {
     BusinessName,
     /// Free-text notes.
     Notes,
+    /// A user's TOTP secret (the id is the user's, not a registration's).
+    TotpSecret,
 }
 
 impl ContactField {
@@ -75,6 +77,7 @@ impl ContactField {
             ContactField::Email => "email",
             ContactField::BusinessName => "business_name",
             ContactField::Notes => "notes",
+            ContactField::TotpSecret => "totp",
         }
     }
 }

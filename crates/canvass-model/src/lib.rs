@@ -7,6 +7,7 @@ pub mod access;
 pub mod camera;
 pub mod contact_seal;
 pub mod registration;
+pub mod totp;
 
 pub use access::{Permission, Role};
 pub use camera::{CanExport, Placement, RecordingMode, View};

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, db_unavailable};
 use crate::html::{escape, page};
 
 const PAGE_ROWS: i64 = 200;
@@ -76,11 +76,7 @@ async fn render(state: &AppState, filter: &AuditFilter) -> Result<String, ApiErr
     let case = text(filter.case.as_deref(), "case")?;
     let from = date(filter.from.as_deref(), "from")?;
     let to = date(filter.to.as_deref(), "to")?;
-    let db = state
-        .db
-        .client()
-        .await
-        .map_err(|_| ApiError::unavailable())?;
+    let db = state.db.client().await.map_err(db_unavailable)?;
     let rows = db
         .query(SELECT, &[&actor, &case, &from, &to, &PAGE_ROWS])
         .await

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::auth::{ClientInfo, Principal, deny};
-use crate::error::ApiError;
+use crate::error::{ApiError, db_unavailable};
 
 const SELECT_CONTACT: &str =
     "SELECT r.language, r.contact_method, c.key_id, c.name_sealed, c.email_sealed,
@@ -155,7 +155,7 @@ async fn disclose(
         tracing::error!(error = %e, "cannot audit a disclosure; refusing it");
         ApiError::unavailable()
     })?;
-    tx.commit().await.map_err(|_| ApiError::unavailable())?;
+    tx.commit().await.map_err(db_unavailable)?;
     Ok(Some(contact))
 }
 

@@ -48,7 +48,12 @@ pub struct Principal {
     pub pii: bool,
     /// The CSRF token of the session, when the principal signed in with a password.
     pub session_csrf: Option<String>,
+    /// Signed in with a password but must set up TOTP before anything else.
+    pub needs_totp: bool,
 }
+
+/// Routes a session that still has to set up TOTP may reach.
+const BEFORE_TOTP: &[&str] = &["/account", "/account/totp", "/logout"];
 
 /// Where a request came from, for the audit trail.
 #[derive(Debug, Clone, Default)]
@@ -115,10 +120,11 @@ pub(crate) async fn authorize(
     next: Next,
 ) -> Response {
     let client = client_info(&request);
-    let access = request
+    let path = request
         .extensions()
         .get::<MatchedPath>()
-        .and_then(|p| policies.get(p.as_str()).copied());
+        .map(|p| p.as_str().to_owned());
+    let access = path.as_deref().and_then(|p| policies.get(p).copied());
     let Some(access) = access else {
         tracing::error!("route without an access policy refused");
         return deny(
@@ -135,6 +141,12 @@ pub(crate) async fn authorize(
         Ok(principal) => principal,
         Err(response) => return response,
     };
+    if principal.needs_totp && !path.as_deref().is_some_and(|p| BEFORE_TOTP.contains(&p)) {
+        return deny(
+            StatusCode::FORBIDDEN,
+            "your role needs two-factor sign-in: set it up at /account/totp first",
+        );
+    }
     if !principal.role.allows(permission) {
         return deny(
             StatusCode::FORBIDDEN,
@@ -193,6 +205,7 @@ async fn authenticate(
                     role: user.role,
                     pii: user.pii,
                     session_csrf: Some(user.csrf_token),
+                    needs_totp: user.needs_totp,
                 }),
                 None => Err(sign_in_again(
                     headers,
@@ -219,6 +232,7 @@ async fn authenticate(
             role: key.role,
             pii: key.pii,
             session_csrf: None,
+            needs_totp: false,
         }),
         Err((rejection, known)) => {
             let message = match rejection {

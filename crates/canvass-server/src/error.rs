@@ -28,6 +28,13 @@ impl ApiError {
     }
 }
 
+/// 503 for a database failure, logged (the error text names no personal data: it comes from
+/// the driver and our own context strings).
+pub(crate) fn db_unavailable<E: std::fmt::Display>(error: E) -> ApiError {
+    tracing::warn!(%error, "database failure");
+    ApiError::unavailable()
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         crate::auth::deny(self.status, &self.message)

@@ -14,6 +14,7 @@ mod keys;
 mod login;
 mod metrics;
 mod rate_limit;
+mod totp_setup;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -84,8 +85,8 @@ pub struct AppState {
     pub login_limiter: Arc<RateLimiter>,
 }
 
-/// How long sessions live and how their cookie is sent.
-#[derive(Debug, Clone, Copy)]
+/// How long sessions live, how their cookie is sent, and who must use a second factor.
+#[derive(Debug, Clone)]
 pub struct SessionSettings {
     /// A session unused this long ends.
     pub idle: Duration,
@@ -93,6 +94,8 @@ pub struct SessionSettings {
     pub lifetime: Duration,
     /// Mark cookies Secure (set when Canvass is served over HTTPS, directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Roles that must sign in with a TOTP code; their users set it up at first sign-in.
+    pub totp_roles: Vec<canvass_model::Role>,
 }
 
 impl Default for SessionSettings {
@@ -101,6 +104,7 @@ impl Default for SessionSettings {
             idle: Duration::from_secs(30 * 60),
             lifetime: Duration::from_secs(12 * 3600),
             secure_cookies: false,
+            totp_roles: Vec::new(),
         }
     }
 }
@@ -123,6 +127,11 @@ pub fn routes() -> Routes {
             "/account",
             Requires(Permission::Identify),
             get(login::account),
+        )
+        .route(
+            "/account/totp",
+            Requires(Permission::Identify),
+            get(totp_setup::show).post(totp_setup::confirm),
         )
         .route(
             "/admin/audit",

@@ -12,8 +12,10 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{ClientInfo, Principal};
-use crate::error::ApiError;
+use crate::error::{ApiError, db_unavailable};
 use crate::html::{escape, page};
+use canvass_model::contact_seal::ContactField;
+use canvass_model::totp;
 
 /// Name of the session cookie.
 pub(crate) const SESSION_COOKIE: &str = "canvass_session";
@@ -77,6 +79,8 @@ fn login_page(
          <input id=\"username\" name=\"username\" autocomplete=\"username\" required maxlength=\"64\" value=\"{}\"></p>\
          <p><label for=\"password\">Password</label><br>\
          <input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required></p>\
+         <p><label for=\"code\">Authentication code (if you use an authenticator app)</label><br>\
+         <input id=\"code\" name=\"code\" inputmode=\"numeric\" autocomplete=\"one-time-code\" maxlength=\"8\"></p>\
          <p><button type=\"submit\">Sign in</button></p></form>",
         escape(username)
     );
@@ -111,6 +115,8 @@ pub(crate) struct LoginForm {
     password: String,
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    code: String,
 }
 
 /// `POST /login`.
@@ -171,10 +177,14 @@ pub(crate) async fn submit(
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect()),
     };
-    match sign_in(&state, &username, &form.password, &client).await {
-        Ok(Ok(token)) => {
-            let mut response =
-                (StatusCode::SEE_OTHER, [(header::LOCATION, "/account")]).into_response();
+    match sign_in(&state, &username, &form.password, &form.code, &client).await {
+        Ok(Ok((token, needs_totp))) => {
+            let next = if needs_totp {
+                "/account/totp"
+            } else {
+                "/account"
+            };
+            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
             set_cookie(&mut response, SESSION_COOKIE, &token, "/", None, secure);
             set_cookie(
                 &mut response,
@@ -197,20 +207,14 @@ async fn sign_in(
     state: &AppState,
     username: &str,
     password: &str,
+    code: &str,
     client: &ClientInfo,
-) -> Result<Result<String, (StatusCode, &'static str)>, ApiError> {
-    let mut db = state
-        .db
-        .client()
-        .await
-        .map_err(|_| ApiError::unavailable())?;
-    let tx = db
-        .transaction()
-        .await
-        .map_err(|_| ApiError::unavailable())?;
+) -> Result<Result<(String, bool), (StatusCode, &'static str)>, ApiError> {
+    let mut db = state.db.client().await.map_err(db_unavailable)?;
+    let tx = db.transaction().await.map_err(db_unavailable)?;
     let outcome = sessions::check_password(&*tx, username, password)
         .await
-        .map_err(|_| ApiError::unavailable())?;
+        .map_err(db_unavailable)?;
     let with_client = |event: Event| Event {
         client_addr: client.addr,
         user_agent: client.user_agent.clone(),
@@ -218,20 +222,51 @@ async fn sign_in(
     };
     let name = username.to_owned();
     let (event, result) = match outcome {
-        LoginOutcome::Accepted(user) => {
-            let (token, _csrf) = sessions::create_session(
-                &*tx,
-                user.id,
-                state.sessions.lifetime,
-                client.addr,
-                client.user_agent.as_deref(),
-            )
-            .await
-            .map_err(|_| ApiError::unavailable())?;
-            (
-                Event::new(Actor::User(user.id, user.username), "login.success"),
-                Ok(token),
-            )
+        LoginOutcome::Accepted(user, totp) => {
+            let code_ok = match &totp {
+                None => true,
+                Some((key_id, sealed)) => {
+                    let secret = state
+                        .contact_keys
+                        .open(key_id, user.id, ContactField::TotpSecret, sealed)
+                        .ok()
+                        .and_then(|text| totp::from_base32(&text));
+                    secret.is_some_and(|secret| totp::verify(&secret, code, unix_now()))
+                }
+            };
+            if code_ok {
+                sessions::record_success(&*tx, user.id)
+                    .await
+                    .map_err(db_unavailable)?;
+                let needs_totp = totp.is_none() && state.sessions.totp_roles.contains(&user.role);
+                let (token, _csrf) = sessions::create_session(
+                    &*tx,
+                    user.id,
+                    state.sessions.lifetime,
+                    client.addr,
+                    client.user_agent.as_deref(),
+                    needs_totp,
+                )
+                .await
+                .map_err(db_unavailable)?;
+                (
+                    Event::new(Actor::User(user.id, user.username), "login.success"),
+                    Ok((token, needs_totp)),
+                )
+            } else {
+                let locked = sessions::record_failure(&*tx, user.id)
+                    .await
+                    .map_err(db_unavailable)?;
+                let details = serde_json::json!({ "username": name, "second_factor": true, "locked": locked.is_some() });
+                (
+                    Event::new(Actor::User(user.id, user.username), "login.failure")
+                        .details(details),
+                    Err((
+                        StatusCode::UNAUTHORIZED,
+                        "Wrong or missing authentication code: enter the 6 digits your authenticator app shows now.",
+                    )),
+                )
+            }
         }
         LoginOutcome::Rejected {
             user_id,
@@ -268,8 +303,8 @@ async fn sign_in(
     };
     audit::record(&*tx, &with_client(event))
         .await
-        .map_err(|_| ApiError::unavailable())?;
-    tx.commit().await.map_err(|_| ApiError::unavailable())?;
+        .map_err(db_unavailable)?;
+    tx.commit().await.map_err(db_unavailable)?;
     Ok(result)
 }
 
@@ -301,22 +336,16 @@ pub(crate) async fn logout(
         return ApiError::new(StatusCode::BAD_REQUEST, "no session cookie").into_response();
     };
     let ended = async {
-        let db = state
-            .db
-            .client()
-            .await
-            .map_err(|_| ApiError::unavailable())?;
+        let db = state.db.client().await.map_err(db_unavailable)?;
         sessions::end_session(&**db, &token)
             .await
-            .map_err(|_| ApiError::unavailable())?;
+            .map_err(db_unavailable)?;
         let event = Event {
             client_addr: client.addr,
             user_agent: client.user_agent.clone(),
             ..Event::new(principal.actor.clone(), "logout")
         };
-        audit::record(&**db, &event)
-            .await
-            .map_err(|_| ApiError::unavailable())
+        audit::record(&**db, &event).await.map_err(db_unavailable)
     }
     .await;
     if let Err(error) = ended {
@@ -332,6 +361,14 @@ pub(crate) async fn logout(
         state.sessions.secure_cookies,
     );
     no_store(response)
+}
+
+/// Seconds since the epoch, for TOTP.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// `GET /account`: who is signed in, and the sign-out button.
@@ -352,7 +389,8 @@ pub(crate) async fn account(Extension(principal): Extension<Principal>) -> Respo
         })
         .unwrap_or_default();
     let body = format!(
-        "<h1>Signed in</h1><p>{} · role {}{}</p>{logout}",
+        "<h1>Signed in</h1><p>{} · role {}{}</p>\
+         <p><a href=\"/account/totp\">Two-factor sign-in (authenticator app)</a></p>{logout}",
         escape(&name),
         escape(principal.role.as_str()),
         if principal.pii {
