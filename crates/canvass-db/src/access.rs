@@ -35,10 +35,11 @@ const INSERT_KEY: &str = "INSERT INTO api_keys (name, role, pii, key_hash, expir
 const LIST_KEYS: &str = "SELECT id, name, role, pii, created_at, expires_at, revoked_at, last_used_at FROM api_keys ORDER BY id";
 const REVOKE_KEY: &str =
     "UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING name";
-const FIND_KEY: &str =
-    "SELECT id, name, role, pii, expires_at, revoked_at, key_hash FROM api_keys WHERE id = $1";
-const TOUCH_KEY: &str = "UPDATE api_keys SET last_used_at = now()
-     WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')";
+const FIND_KEY: &str = "SELECT id, name, role, pii, expires_at, revoked_at, key_hash, last_used_at
+     FROM api_keys WHERE id = $1";
+const TOUCH_KEY: &str = "UPDATE api_keys SET last_used_at = now() WHERE id = $1";
+/// Last use is recorded at most this often, so that a busy key does not write on every request.
+const TOUCH_EVERY_SECONDS: i64 = 60;
 
 /// A user or key request that cannot be honoured, said so that the caller can show it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -351,10 +352,13 @@ pub async fn authenticate_key(
     let Ok(role) = role.parse::<Role>() else {
         return Ok(Err((KeyRejection::Unknown, None)));
     };
-    client
-        .execute(TOUCH_KEY, &[&id])
-        .await
-        .map_err(DbError::pg("record key use"))?;
+    let last_used: Option<DateTime<Utc>> = row.get(7);
+    if last_used.is_none_or(|at| (Utc::now() - at).num_seconds() >= TOUCH_EVERY_SECONDS) {
+        client
+            .execute(TOUCH_KEY, &[&id])
+            .await
+            .map_err(DbError::pg("record key use"))?;
+    }
     Ok(Ok(KeyPrincipal {
         id,
         name,

@@ -920,18 +920,18 @@ fn bytea(bytes: &[u8]) -> String {
     format!("\\\\x{}", hex::encode(bytes))
 }
 
+/// A row of fields that are all present.
 fn write_fields(buf: &mut BytesMut, fields: &[&str]) {
-    for (i, field) in fields.iter().enumerate() {
-        if i > 0 {
-            buf.put_u8(b'\t');
-        }
-        put_escaped(buf, field);
-    }
-    buf.put_u8(b'\n');
+    write_row(buf, fields.iter().map(|f| Some(*f)));
 }
 
+/// A row where `None` is SQL NULL.
 fn write_fields_opt(buf: &mut BytesMut, fields: &[Option<String>]) {
-    for (i, field) in fields.iter().enumerate() {
+    write_row(buf, fields.iter().map(Option::as_deref));
+}
+
+fn write_row<'a>(buf: &mut BytesMut, fields: impl Iterator<Item = Option<&'a str>>) {
+    for (i, field) in fields.enumerate() {
         if i > 0 {
             buf.put_u8(b'\t');
         }

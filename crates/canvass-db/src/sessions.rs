@@ -34,11 +34,13 @@ const SUCCEEDED: &str =
 const INSERT_SESSION: &str =
     "INSERT INTO sessions (id_hash, user_id, csrf_token, expires_at, client_addr, user_agent, needs_totp)
      VALUES ($1, $2, $3, now() + $4 * interval '1 second', $5, $6, $7)";
-const FIND_SESSION: &str = "UPDATE sessions s SET last_seen_at = now()
-     FROM users u
-     WHERE s.id_hash = $1 AND u.id = s.user_id AND NOT u.disabled
-       AND s.expires_at > now() AND s.last_seen_at > now() - $2 * interval '1 second'
-     RETURNING u.id, u.username, u.role, u.pii, s.csrf_token, s.needs_totp";
+const FIND_SESSION: &str = "SELECT u.id, u.username, u.role, u.pii, s.csrf_token, s.needs_totp,
+     s.last_seen_at < now() - interval '1 minute'
+     FROM sessions s JOIN users u ON u.id = s.user_id
+     WHERE s.id_hash = $1 AND NOT u.disabled
+       AND s.expires_at > now() AND s.last_seen_at > now() - $2 * interval '1 second'";
+/// Marks a session used; done at most once a minute, so that requests mostly only read.
+const TOUCH_SESSION: &str = "UPDATE sessions SET last_seen_at = now() WHERE id_hash = $1";
 const SET_PENDING_TOTP: &str = "UPDATE users SET totp_key_id = $2, totp_pending_sealed = $3 WHERE id = $1 AND totp_sealed IS NULL";
 const PENDING_TOTP: &str =
     "SELECT totp_key_id, totp_pending_sealed, totp_sealed IS NOT NULL FROM users WHERE id = $1";
@@ -270,7 +272,7 @@ pub async fn create_session(
     Ok((token, csrf))
 }
 
-/// The user of a live session (and marks it used); `None` when unknown, idle too long,
+/// The user of a live session (and marks it used, at most once a minute); `None` when unknown, idle too long,
 /// expired, or the user is disabled.
 pub async fn session_user(
     client: &impl GenericClient,
@@ -285,6 +287,12 @@ pub async fn session_user(
         .await
         .map_err(DbError::pg("look up session"))?;
     let Some(row) = row else { return Ok(None) };
+    if row.get::<_, bool>(6) {
+        client
+            .execute(TOUCH_SESSION, &[&token_hash(token)])
+            .await
+            .map_err(DbError::pg("mark session used"))?;
+    }
     let role: String = row.get(2);
     let Ok(role) = role.parse::<Role>() else {
         return Ok(None);

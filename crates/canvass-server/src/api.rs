@@ -147,9 +147,9 @@ async fn disclose(
     let event = Event {
         case_number: Some(case.to_owned()),
         reason: reason.map(str::to_owned),
-        client_addr: client.addr,
-        user_agent: client.user_agent.clone(),
-        ..Event::new(principal.actor.clone(), "contact.disclose").records(&[id])
+        ..client
+            .event(principal.actor.clone(), "contact.disclose")
+            .records(&[id])
     };
     audit::record(&*tx, &event).await.map_err(|e| {
         tracing::error!(error = %e, "cannot audit a disclosure; refusing it");

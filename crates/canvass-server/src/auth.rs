@@ -64,6 +64,25 @@ pub struct ClientInfo {
     pub user_agent: Option<String>,
 }
 
+impl ClientInfo {
+    /// An audit event of `actor` doing `action`, from this client.
+    pub fn event(&self, actor: Actor, action: &'static str) -> Event {
+        Event {
+            client_addr: self.addr,
+            user_agent: self.user_agent.clone(),
+            ..Event::new(actor, action)
+        }
+    }
+}
+
+/// Marks a response as never to be stored by a cache.
+pub(crate) fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 /// The router under construction and the policy of every route in it.
 #[derive(Debug)]
 pub struct Routes {
@@ -154,11 +173,7 @@ pub(crate) async fn authorize(
         );
     }
     if needs_pii && !principal.pii {
-        let event = Event {
-            client_addr: client.addr,
-            user_agent: client.user_agent.clone(),
-            ..Event::new(principal.actor.clone(), "access.pii_denied")
-        };
+        let event = client.event(principal.actor.clone(), "access.pii_denied");
         if let Err(response) = record(&state, &event).await {
             return response;
         }
@@ -242,12 +257,9 @@ async fn authenticate(
             };
             // A key of ours used after revocation or expiry may mean a leak: keep a record.
             if let Some((id, name)) = known {
-                let event = Event {
-                    client_addr: client.addr,
-                    user_agent: client.user_agent.clone(),
-                    ..Event::new(Actor::ApiKey(id, name), "auth.key_rejected")
-                }
-                .details(serde_json::json!({ "reason": message }));
+                let event = client
+                    .event(Actor::ApiKey(id, name), "auth.key_rejected")
+                    .details(serde_json::json!({ "reason": message }));
                 audit::record(&**db, &event)
                     .await
                     .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
@@ -306,11 +318,7 @@ fn sign_in_again(headers: &HeaderMap, message: &str) -> Response {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
     if wants_html {
-        let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return response;
+        return no_store((StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response());
     }
     challenge(message)
 }
@@ -327,12 +335,7 @@ fn challenge(message: &str) -> Response {
 
 /// A refusal with a JSON body that says why.
 pub(crate) fn deny(status: StatusCode, message: &str) -> Response {
-    let mut response =
-        (status, axum::Json(serde_json::json!({ "error": message }))).into_response();
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    no_store((status, axum::Json(serde_json::json!({ "error": message }))).into_response())
 }
 
 #[cfg(test)]

@@ -46,6 +46,15 @@ impl ContactKeys {
         }
     }
 
+    /// A user's TOTP secret, sealed under the ring as base32 text; `None` when it cannot be
+    /// opened or decoded.
+    pub fn open_totp_secret(&self, key_id: &str, user_id: i64, sealed: &[u8]) -> Option<Vec<u8>> {
+        let text = self
+            .open(key_id, user_id, ContactField::TotpSecret, sealed)
+            .ok()?;
+        canvass_model::totp::from_base32(&text)
+    }
+
     /// Re-reads the key file; true when the ring changed.
     fn reload(&self) -> bool {
         let Some(path) = &self.path else { return false };

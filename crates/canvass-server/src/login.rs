@@ -6,15 +6,14 @@ use axum::Form;
 use axum::extract::{ConnectInfo, Extension, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use canvass_db::audit::{self, Actor, Event};
+use canvass_db::audit::{self, Actor};
 use canvass_db::sessions::{self, LoginOutcome};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ClientInfo, Principal};
+use crate::auth::{ClientInfo, Principal, no_store};
 use crate::error::{ApiError, db_unavailable};
 use crate::html::{escape, page};
-use canvass_model::contact_seal::ContactField;
 use canvass_model::totp;
 
 /// Name of the session cookie.
@@ -52,13 +51,6 @@ fn set_cookie(
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
-}
-
-fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 fn login_page(
@@ -215,22 +207,13 @@ async fn sign_in(
     let outcome = sessions::check_password(&*tx, username, password)
         .await
         .map_err(db_unavailable)?;
-    let with_client = |event: Event| Event {
-        client_addr: client.addr,
-        user_agent: client.user_agent.clone(),
-        ..event
-    };
     let name = username.to_owned();
     let (event, result) = match outcome {
         LoginOutcome::Accepted(user, totp) => {
             let code_ok = match &totp {
                 None => true,
                 Some((key_id, sealed)) => {
-                    let secret = state
-                        .contact_keys
-                        .open(key_id, user.id, ContactField::TotpSecret, sealed)
-                        .ok()
-                        .and_then(|text| totp::from_base32(&text));
+                    let secret = state.contact_keys.open_totp_secret(key_id, user.id, sealed);
                     secret.is_some_and(|secret| totp::verify(&secret, code, unix_now()))
                 }
             };
@@ -250,7 +233,7 @@ async fn sign_in(
                 .await
                 .map_err(db_unavailable)?;
                 (
-                    Event::new(Actor::User(user.id, user.username), "login.success"),
+                    client.event(Actor::User(user.id, user.username), "login.success"),
                     Ok((token, needs_totp)),
                 )
             } else {
@@ -259,7 +242,8 @@ async fn sign_in(
                     .map_err(db_unavailable)?;
                 let details = serde_json::json!({ "username": name, "second_factor": true, "locked": locked.is_some() });
                 (
-                    Event::new(Actor::User(user.id, user.username), "login.failure")
+                    client
+                        .event(Actor::User(user.id, user.username), "login.failure")
                         .details(details),
                     Err((
                         StatusCode::UNAUTHORIZED,
@@ -282,28 +266,26 @@ async fn sign_in(
                 "Wrong user name or password."
             };
             (
-                Event::new(actor, "login.failure").details(details),
+                client.event(actor, "login.failure").details(details),
                 Err((StatusCode::UNAUTHORIZED, message)),
             )
         }
         LoginOutcome::Locked { user_id, .. } => (
-            Event::new(Actor::User(user_id, name), "login.locked"),
+            client.event(Actor::User(user_id, name), "login.locked"),
             Err((
                 StatusCode::UNAUTHORIZED,
                 "This account is locked after repeated failed sign-ins. Try again later or ask an administrator.",
             )),
         ),
         LoginOutcome::Disabled { user_id } => (
-            Event::new(Actor::User(user_id, name), "login.disabled"),
+            client.event(Actor::User(user_id, name), "login.disabled"),
             Err((
                 StatusCode::FORBIDDEN,
                 "This account is disabled. Ask an administrator.",
             )),
         ),
     };
-    audit::record(&*tx, &with_client(event))
-        .await
-        .map_err(db_unavailable)?;
+    audit::record(&*tx, &event).await.map_err(db_unavailable)?;
     tx.commit().await.map_err(db_unavailable)?;
     Ok(result)
 }
@@ -340,11 +322,7 @@ pub(crate) async fn logout(
         sessions::end_session(&**db, &token)
             .await
             .map_err(db_unavailable)?;
-        let event = Event {
-            client_addr: client.addr,
-            user_agent: client.user_agent.clone(),
-            ..Event::new(principal.actor.clone(), "logout")
-        };
+        let event = client.event(principal.actor.clone(), "logout");
         audit::record(&**db, &event).await.map_err(db_unavailable)
     }
     .await;

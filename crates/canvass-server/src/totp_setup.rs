@@ -6,14 +6,14 @@ use axum::Form;
 use axum::extract::{Extension, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use canvass_db::audit::{self, Actor, Event};
+use canvass_db::audit::{self, Actor};
 use canvass_db::sessions;
 use canvass_model::contact_seal::ContactField;
 use canvass_model::totp;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{ClientInfo, Principal};
+use crate::auth::{ClientInfo, Principal, no_store};
 use crate::error::{ApiError, db_unavailable};
 use crate::html::{escape, page};
 use crate::login::unix_now;
@@ -66,12 +66,7 @@ fn setup_page(
         escape(&totp::base32(secret)),
         escape(csrf)
     );
-    let mut response = (status, Html(page("Two-factor sign-in", &body))).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        header::HeaderValue::from_static("no-store"),
-    );
-    response
+    no_store((status, Html(page("Two-factor sign-in", &body))).into_response())
 }
 
 /// `GET /account/totp`: a fresh pending secret, or word that TOTP is on.
@@ -153,9 +148,7 @@ async fn finish(
     };
     let secret = state
         .contact_keys
-        .open(&key_id, id, ContactField::TotpSecret, &pending)
-        .ok()
-        .and_then(|text| totp::from_base32(&text))
+        .open_totp_secret(&key_id, id, &pending)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -174,11 +167,7 @@ async fn finish(
     sessions::activate_totp(&**db, id)
         .await
         .map_err(db_unavailable)?;
-    let event = Event {
-        client_addr: client.addr,
-        user_agent: client.user_agent.clone(),
-        ..Event::new(principal.actor.clone(), "totp.enable")
-    };
+    let event = client.event(principal.actor.clone(), "totp.enable");
     audit::record(&**db, &event).await.map_err(db_unavailable)?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/account")]).into_response())
 }
