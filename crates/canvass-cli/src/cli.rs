@@ -265,6 +265,21 @@ pub struct ServeArgs {
     #[arg(long, env = "CANVASS_DB_POOL_SIZE", default_value_t = 16, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub db_pool_size: u64,
+
+    /// Megabytes of encoded vector tiles kept in memory; 0 turns the tile cache off.
+    #[arg(long, env = "CANVASS_TILE_CACHE_MB", default_value_t = 64, value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(0..=65536))]
+    pub tile_cache_mb: u64,
+
+    /// Zoom from which tiles carry camera points and wedges; below it, coverage counts.
+    #[arg(long, env = "CANVASS_COVERAGE_BELOW_ZOOM", default_value_t = 13, value_name = "Z",
+          value_parser = clap::value_parser!(u8).range(0..=22))]
+    pub coverage_below_zoom: u8,
+
+    /// Deepest tile zoom served.
+    #[arg(long, env = "CANVASS_TILE_MAX_ZOOM", default_value_t = 22, value_name = "Z",
+          value_parser = clap::value_parser!(u8).range(0..=24))]
+    pub tile_max_zoom: u8,
 }
 
 #[derive(Debug, Args)]

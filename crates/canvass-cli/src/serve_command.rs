@@ -47,6 +47,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             args.login_attempts_per_minute,
             Duration::from_secs(60),
         )),
+        key_cache: Arc::default(),
+        tiles: Arc::new(canvass_server::TileService::new(
+            canvass_server::TileSettings {
+                max_zoom: args.tile_max_zoom,
+                points_from_zoom: args.coverage_below_zoom,
+                cache_bytes: args.tile_cache_mb.saturating_mul(1 << 20),
+            },
+        )),
         contact_keys: Arc::new(canvass_server::ContactKeys::new(
             key.clone(),
             Some(crate::contact_key::path(global)),
@@ -56,6 +64,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.request_timeout),
     };
+    let sync = tokio::spawn(canvass_server::sync::keep_in_sync(state.clone()));
     let app = canvass_server::router(state, limits);
     let address = listener.local_addr()?;
     println!("Canvass listening on http://{address}");
@@ -76,8 +85,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }
     };
     let served = canvass_server::serve(listener, app, shutdown).await;
-    purger.abort();
-    let _ = purger.await;
+    for task in [purger, sync] {
+        task.abort();
+        let _ = task.await;
+    }
     match Arc::try_unwrap(db) {
         Ok(db) => db.close().await,
         Err(_) => tracing::warn!("database handle still in use at shutdown"),

@@ -129,6 +129,8 @@ pub struct KeyPrincipal {
     pub role: Role,
     /// May see personal data.
     pub pii: bool,
+    /// When the key stops working.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// Hashes a password with argon2id and a random salt.
@@ -364,6 +366,7 @@ pub async fn authenticate_key(
         name,
         role,
         pii: row.get(3),
+        expires_at: expires,
     }))
 }
 

@@ -8,8 +8,9 @@ use deadpool_postgres::Hook;
 use deadpool_postgres::{
     HookError, Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime,
 };
-use tokio::sync::watch;
-use tokio_postgres::NoTls;
+use futures_util::StreamExt;
+use tokio::sync::{mpsc, watch};
+use tokio_postgres::{AsyncMessage, NoTls};
 
 use crate::cluster::{ClusterState, EmbeddedCluster, StartMode};
 use crate::{DbError, PgBinaries};
@@ -147,6 +148,44 @@ impl Database {
     /// loader; the pool may act as a lesser role.
     pub async fn owner_client(&self) -> Result<tokio_postgres::Client, DbError> {
         connect_once(&self.config).await
+    }
+
+    /// A connection of its own, listening on `channels`, that passes on the channel name of
+    /// every notification. The receiver ends when the connection does; listen again then.
+    pub async fn listen(
+        &self,
+        channels: &[&'static str],
+    ) -> Result<(tokio_postgres::Client, mpsc::UnboundedReceiver<String>), DbError> {
+        let (client, mut connection) = self
+            .config
+            .connect(NoTls)
+            .await
+            .map_err(DbError::pg("connect listener"))?;
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut messages = futures_util::stream::poll_fn(|cx| connection.poll_message(cx));
+            while let Some(message) = messages.next().await {
+                match message {
+                    Ok(AsyncMessage::Notification(n)) => {
+                        if sender.send(n.channel().to_owned()).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::debug!(error = %e, "listener connection closed");
+                        return;
+                    }
+                }
+            }
+        });
+        for channel in channels {
+            client
+                .batch_execute(&format!("LISTEN {}", quote_ident(channel)?))
+                .await
+                .map_err(DbError::pg("listen"))?;
+        }
+        Ok((client, receiver))
     }
 
     /// Checks that the database answers a query.

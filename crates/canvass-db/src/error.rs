@@ -89,6 +89,9 @@ pub enum DbError {
     /// A sealed value cannot be opened.
     #[error("sealed contact: {0}")]
     Seal(String),
+    /// A row holds a value the schema's checks should have kept out.
+    #[error("unexpected value in the database: {0}")]
+    Invalid(String),
     /// Demo data cannot be loaded as asked.
     #[error("demo: {0}")]
     Demo(String),

@@ -3,11 +3,13 @@
 //! - [`cluster`]: the private PostgreSQL + PostGIS cluster of the embedded default.
 //! - [`connect`]: where the database is ([`Target`]) and the connection pool.
 //! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
+//! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
 
 pub mod access;
 pub mod audit;
+pub mod camera_points;
 pub mod cluster;
 pub mod connect;
 pub mod contacts;

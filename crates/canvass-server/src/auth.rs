@@ -186,11 +186,14 @@ pub(crate) async fn authorize(
     request.extensions_mut().insert(client);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    headers.insert(
+    // A handler may relax no-store to a private, revalidated cache (tiles with an ETag).
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
+    headers.append(
         header::VARY,
         HeaderValue::from_static("Authorization, Cookie"),
     );
@@ -233,6 +236,9 @@ async fn authenticate(
             "authentication required: sign in, or send an API key as a Bearer token or as the HTTP Basic password",
         ));
     };
+    if let Some(known) = state.key_cache.get(&key) {
+        return Ok(key_principal(known));
+    }
     let db = state
         .db
         .client()
@@ -242,13 +248,10 @@ async fn authenticate(
         .await
         .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
     match outcome {
-        Ok(key) => Ok(Principal {
-            actor: Actor::ApiKey(key.id, key.name),
-            role: key.role,
-            pii: key.pii,
-            session_csrf: None,
-            needs_totp: false,
-        }),
+        Ok(found) => {
+            state.key_cache.insert(&key, found.clone());
+            Ok(key_principal(found))
+        }
         Err((rejection, known)) => {
             let message = match rejection {
                 KeyRejection::Unknown => "unknown or malformed API key",
@@ -266,6 +269,16 @@ async fn authenticate(
             }
             Err(challenge(message))
         }
+    }
+}
+
+fn key_principal(key: access::KeyPrincipal) -> Principal {
+    Principal {
+        actor: Actor::ApiKey(key.id, key.name),
+        role: key.role,
+        pii: key.pii,
+        session_csrf: None,
+        needs_totp: false,
     }
 }
 

@@ -16,7 +16,8 @@ pub(crate) async fn healthz() -> &'static str {
     "ok\n"
 }
 
-/// The database answers a query; 503 otherwise, recovering by itself when it returns.
+/// The database answers a query and the camera index is loaded; 503 otherwise, recovering by
+/// itself when the database returns.
 pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, String) {
     if let Some(cluster) = state.db.cluster_state() {
         let current = cluster.borrow().clone();
@@ -25,6 +26,9 @@ pub(crate) async fn readyz(State(state): State<AppState>) -> (StatusCode, String
             ClusterState::Failed(_) => return unavailable("embedded database failed"),
             _ => return unavailable("embedded database is restarting"),
         }
+    }
+    if state.tiles.index.snapshot().is_none() {
+        return unavailable("camera index loading");
     }
     match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
         Ok(Ok(())) => {

@@ -10,10 +10,13 @@ pub mod auth;
 mod error;
 mod health;
 mod html;
+mod key_cache;
 mod keys;
 mod login;
 mod metrics;
 mod rate_limit;
+pub mod sync;
+pub mod tiles;
 mod totp_setup;
 
 use std::net::SocketAddr;
@@ -32,9 +35,11 @@ use tower_http::trace::TraceLayer;
 
 pub use auth::{Access, Routes};
 pub use error::ApiError;
+pub use key_cache::KeyCache;
 pub use keys::ContactKeys;
 pub use metrics::Metrics;
 pub use rate_limit::RateLimiter;
+pub use tiles::{TileService, TileSettings};
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +88,10 @@ pub struct AppState {
     pub sessions: SessionSettings,
     /// Sign-in attempts per client address.
     pub login_limiter: Arc<RateLimiter>,
+    /// Recently authenticated API keys.
+    pub key_cache: Arc<KeyCache>,
+    /// The camera index and tile cache.
+    pub tiles: Arc<TileService>,
 }
 
 /// How long sessions live, how their cookie is sent, and who must use a second factor.
@@ -147,6 +156,16 @@ pub fn routes() -> Routes {
             "/api/v1/registrations/{id}/contact",
             RequiresPii(Permission::Canvass),
             get(api::contact),
+        )
+        .route(
+            "/tiles/{tileset}",
+            Requires(Permission::ViewMap),
+            get(tiles::tilejson),
+        )
+        .route(
+            "/tiles/{layers}/{z}/{x}/{y}",
+            Requires(Permission::ViewMap),
+            get(tiles::tile),
         )
 }
 

@@ -18,6 +18,12 @@ pub struct Metrics {
     latency: HistogramVec,
     /// 1 when the last readiness check reached the database.
     pub database_up: IntGauge,
+    /// Tile cache lookups by result (hit, miss).
+    pub tile_cache: IntCounterVec,
+    /// Active cameras in the in-memory tile index.
+    pub tile_index_cameras: IntGauge,
+    /// Batches of changes applied to the tile index.
+    pub tile_index_updates: prometheus::IntCounter,
 }
 
 impl Metrics {
@@ -45,6 +51,19 @@ impl Metrics {
             "database_up",
             "1 when the database answered the last readiness check",
         )?;
+        let tile_cache = IntCounterVec::new(
+            Opts::new("tile_cache_lookups_total", "Tile cache lookups by result"),
+            &["result"],
+        )?;
+        let tile_index_cameras =
+            IntGauge::new("tile_index_cameras", "Active cameras in the tile index")?;
+        let tile_index_updates = prometheus::IntCounter::new(
+            "tile_index_updates_total",
+            "Batches of camera changes applied to the tile index",
+        )?;
+        registry.register(Box::new(tile_cache.clone()))?;
+        registry.register(Box::new(tile_index_cameras.clone()))?;
+        registry.register(Box::new(tile_index_updates.clone()))?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(database_up.clone()))?;
@@ -53,6 +72,9 @@ impl Metrics {
             requests,
             latency,
             database_up,
+            tile_cache,
+            tile_index_cameras,
+            tile_index_updates,
         })
     }
 }

@@ -1,0 +1,9 @@
+//! Geometry for Canvass that needs no database: Web Mercator and XYZ tile math with a Morton
+//! (Z-order) key that makes every tile a contiguous range of a sorted array, field-of-view
+//! wedges, and an encoder for Mapbox Vector Tiles 2.1.
+
+pub mod mvt;
+pub mod tile;
+pub mod wedge;
+
+pub use tile::{TileError, TileId, WorldPoint};

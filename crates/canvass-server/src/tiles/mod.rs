@@ -1,0 +1,371 @@
+//! Access-controlled vector tiles of the cameras, served from memory.
+//!
+//! `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (layers: `cameras`, `camera_fov`, `coverage`, comma
+//! separated) and `GET /tiles/{layers}.json` (TileJSON 3.0). Tiles are encoded in process from
+//! the [`index::CameraIndex`], which the [`crate::sync`] task keeps current, and kept in a
+//! [`cache::TileCache`] that a camera change evicts from exactly where it shows.
+//!
+//! Below `points_from_zoom` every request gets the `coverage` layer: counts on a 64 × 64 grid
+//! that add up to the cameras of the tile, instead of huge tiles or silently dropped points.
+//! A tile without features is `204 No Content`.
+
+pub mod cache;
+pub mod index;
+pub mod layers;
+pub mod render;
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canvass_geo::TileId;
+
+use crate::{ApiError, AppState};
+use cache::{EncodedTile, FieldSet, TileCache, TileKey};
+use index::CameraIndex;
+use layers::{Layer, LayerListError, LayerSet};
+
+/// Tiles are private to signed-in callers; clients may keep them but must ask again (with
+/// `If-None-Match`) before each use, so that a client without credentials never reuses them.
+const TILE_CACHE_CONTROL: &str = "private, no-cache";
+const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+/// How tiles are cut and cached.
+#[derive(Debug, Clone, Copy)]
+pub struct TileSettings {
+    /// Deepest zoom served.
+    pub max_zoom: u8,
+    /// Zoom from which points and wedges are drawn; below it, coverage counts.
+    pub points_from_zoom: u8,
+    /// Bytes of encoded tiles kept in memory; 0 turns the cache off.
+    pub cache_bytes: u64,
+}
+
+impl Default for TileSettings {
+    fn default() -> Self {
+        TileSettings {
+            max_zoom: 22,
+            points_from_zoom: 13,
+            cache_bytes: 64 << 20,
+        }
+    }
+}
+
+/// The index, the cache and the settings, shared by every request.
+#[derive(Debug)]
+pub struct TileService {
+    /// Active cameras in memory.
+    pub index: CameraIndex,
+    /// Encoded tiles.
+    pub cache: TileCache,
+    /// Settings.
+    pub settings: TileSettings,
+}
+
+impl TileService {
+    /// An empty index (loaded by the sync task) and a cache of the configured size.
+    pub fn new(settings: TileSettings) -> TileService {
+        TileService {
+            index: CameraIndex::default(),
+            cache: TileCache::new(settings.cache_bytes),
+            settings,
+        }
+    }
+}
+
+/// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
+pub(crate) async fn tile(
+    State(state): State<AppState>,
+    Path((layers, z, x, y_file)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let tiles = &state.tiles;
+    let requested = parse_layers(&layers)?;
+    let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "tile addresses end in .mvt, e.g. /tiles/cameras/14/2638/6321.mvt",
+        )
+    })?;
+    let tile = TileId::new(
+        coordinate("z", &z)?,
+        coordinate("x", &x)?.into(),
+        coordinate("y", y)?.into(),
+        tiles.settings.max_zoom,
+    )
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let key = TileKey {
+        layers: render::effective_layers(requested, tile.z, tiles.settings.points_from_zoom),
+        fields: FieldSet::Standard,
+        tile,
+    };
+    let encoded = match tiles.cache.get(&key) {
+        Some(hit) => {
+            state.metrics.tile_cache.with_label_values(&["hit"]).inc();
+            hit
+        }
+        None => {
+            if tiles.cache.enabled() {
+                state.metrics.tile_cache.with_label_values(&["miss"]).inc();
+            }
+            // The epoch is read before the snapshot, so a tile cut from a snapshot that a
+            // change has since replaced is never filed after that change's eviction.
+            let epoch = tiles.cache.epoch();
+            let snapshot = tiles.index.snapshot().ok_or_else(loading)?;
+            let encoded = Arc::new(EncodedTile::new(render::render(
+                &snapshot, key.layers, tile,
+            )));
+            tiles.cache.insert_if_current(key, encoded.clone(), epoch);
+            encoded
+        }
+    };
+    Ok(respond(&encoded, &headers))
+}
+
+fn respond(encoded: &EncodedTile, request: &HeaderMap) -> Response {
+    let cache_control = (
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(TILE_CACHE_CONTROL),
+    );
+    if encoded.bytes.is_empty() {
+        return (StatusCode::NO_CONTENT, [cache_control]).into_response();
+    }
+    let etag = (header::ETAG, encoded.etag.clone());
+    let vary = (header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if etag_matches(request, &encoded.etag) {
+        return (StatusCode::NOT_MODIFIED, [cache_control, etag, vary]).into_response();
+    }
+    let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    if accepts_gzip(request) {
+        let encoding = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return (
+            [cache_control, etag, vary, content_type, encoding],
+            encoded.gzip(),
+        )
+            .into_response();
+    }
+    (
+        [cache_control, etag, vary, content_type],
+        encoded.bytes.clone(),
+    )
+        .into_response()
+}
+
+fn etag_matches(request: &HeaderMap, etag: &HeaderValue) -> bool {
+    let Some(etag) = etag.to_str().ok() else {
+        return false;
+    };
+    request
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == "*" || tag == etag)
+}
+
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    request
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
+}
+
+fn parse_layers(list: &str) -> Result<LayerSet, ApiError> {
+    LayerSet::parse(list).map_err(|e| match e {
+        LayerListError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
+        LayerListError::Malformed(_) => ApiError::new(StatusCode::BAD_REQUEST, e.to_string()),
+    })
+}
+
+/// A tile coordinate: digits only, so that `-1`, `+1`, ` 1` and `1e3` are refused by name.
+fn coordinate(name: &str, text: &str) -> Result<u32, ApiError> {
+    let shown: String = text.chars().take(24).collect();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{name} must be a whole number of 0 or more, got {shown:?}"),
+        ));
+    }
+    text.parse().map_err(|_| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("{name} {shown} is far out of range"),
+        )
+    })
+}
+
+fn loading() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the camera index is still loading; try again in a moment",
+    )
+}
+
+/// `GET /tiles/{layers}.json`: TileJSON 3.0.
+pub(crate) async fn tilejson(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let list = file.strip_suffix(".json").ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "TileJSON is at /tiles/{layers}.json, e.g. /tiles/cameras.json",
+        )
+    })?;
+    let requested = parse_layers(list)?;
+    let settings = state.tiles.settings;
+    let snapshot = state.tiles.index.snapshot().ok_or_else(loading)?;
+    let bounds = snapshot
+        .bounds_lon_lat()
+        .unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
+    let center = [
+        (bounds[0] + bounds[2]) / 2.0,
+        (bounds[1] + bounds[3]) / 2.0,
+        f64::from(settings.points_from_zoom),
+    ];
+    let last_counts = settings.points_from_zoom.saturating_sub(1);
+    let mut vector_layers = Vec::new();
+    let mut add = |layer: Layer, minzoom: u8, maxzoom: u8| {
+        let (fields, description): (&[&str], &str) = match layer {
+            Layer::Cameras => (
+                render::CAMERA_FIELDS,
+                "One point per active camera; the feature id is the camera id.",
+            ),
+            Layer::CameraFov => (
+                render::FOV_FIELDS,
+                "Where each camera with a facing looks (90° and 30 m when the owner did not say).",
+            ),
+            Layer::Coverage => (
+                render::COVERAGE_FIELDS,
+                "Active cameras counted on a 64 × 64 grid per tile.",
+            ),
+        };
+        let fields: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .map(|f| ((*f).to_owned(), field_type(f).into()))
+            .collect();
+        vector_layers.push(serde_json::json!({
+            "id": layer.name(),
+            "description": description,
+            "minzoom": minzoom,
+            "maxzoom": maxzoom,
+            "fields": fields,
+        }));
+    };
+    let wants_points = requested.contains(Layer::Cameras) || requested.contains(Layer::CameraFov);
+    for layer in requested.iter() {
+        match layer {
+            Layer::Coverage => add(layer, 0, settings.max_zoom),
+            _ => add(layer, settings.points_from_zoom, settings.max_zoom),
+        }
+    }
+    if wants_points && !requested.contains(Layer::Coverage) {
+        add(Layer::Coverage, 0, last_counts);
+    }
+    let body = serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": format!("Canvass {requested}"),
+        "scheme": "xyz",
+        "tiles": [format!("{}/tiles/{requested}/{{z}}/{{x}}/{{y}}.mvt", origin(&headers))],
+        "minzoom": 0,
+        "maxzoom": settings.max_zoom,
+        "bounds": bounds,
+        "center": center,
+        "vector_layers": vector_layers,
+    });
+    Ok(axum::Json(body).into_response())
+}
+
+fn field_type(field: &str) -> &'static str {
+    match field {
+        "facing_deg" | "fov_deg" | "range_m" | "retention_days" | "count" => "Number",
+        _ => "String",
+    }
+}
+
+/// `http://host` from the request, for absolute tile URLs; empty (relative URLs) when the
+/// Host header is missing or not a plain host name.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b))
+        });
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    match host {
+        Some(host) => format!("{}://{host}", if https { "https" } else { "http" }),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(name, HeaderValue::from_str(value).unwrap());
+        map
+    }
+
+    #[test]
+    fn coordinates_are_digits_only() {
+        assert_eq!(coordinate("x", "17").unwrap(), 17);
+        for bad in ["-1", "+1", " 1", "1e3", "", "abc", "99999999999999999999"] {
+            assert!(coordinate("x", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn conditional_and_compressed_requests() {
+        let tag = HeaderValue::from_static("\"abc\"");
+        assert!(etag_matches(
+            &headers(header::IF_NONE_MATCH, "\"x\", W/\"abc\""),
+            &tag
+        ));
+        assert!(etag_matches(&headers(header::IF_NONE_MATCH, "*"), &tag));
+        assert!(!etag_matches(
+            &headers(header::IF_NONE_MATCH, "\"abcd\""),
+            &tag
+        ));
+        assert!(accepts_gzip(&headers(
+            header::ACCEPT_ENCODING,
+            "br, gzip;q=0.8"
+        )));
+        assert!(!accepts_gzip(&headers(
+            header::ACCEPT_ENCODING,
+            "gzip;q=0, br"
+        )));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn origin_only_from_a_plain_host() {
+        assert_eq!(
+            origin(&headers(header::HOST, "127.0.0.1:8080")),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(origin(&headers(header::HOST, "evil\"><script>")), "");
+    }
+}
