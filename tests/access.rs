@@ -17,6 +17,8 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/logout", "Requires(Identify)"),
     ("/metrics", "Public"),
     ("/readyz", "Public"),
+    ("/tiles/{layers}/{z}/{x}/{y}", "Requires(ViewMap)"),
+    ("/tiles/{tileset}", "Requires(ViewMap)"),
 ];
 
 /// How the walk calls each route, and what an allowed caller gets (a key has no session to
@@ -106,7 +108,7 @@ async fn setup() -> Setup {
     let url = db.url.clone();
     let data = dir.path().to_str().unwrap().to_owned();
     let server = tokio::task::spawn_blocking(move || {
-        Server::start(&[
+        let server = Server::start(&[
             "--database-url",
             &url,
             "--data-dir",
@@ -114,7 +116,9 @@ async fn setup() -> Setup {
             "--demo",
             "--demo-cameras",
             "300",
-        ])
+        ]);
+        server.wait_ready();
+        server
     })
     .await
     .unwrap();
@@ -177,6 +181,8 @@ async fn route_by_role_walk() {
             let url = format!(
                 "{base}{}?case=WALK-1",
                 path.replace("{id}", &id.to_string())
+                    .replace("{layers}/{z}/{x}/{y}", "coverage/0/0/0.mvt")
+                    .replace("{tileset}", "cameras.json")
             );
             for (who, key, pii, role) in &keys {
                 let (method, allowed) = walk_request(path);
@@ -192,6 +198,8 @@ async fn route_by_role_walk() {
                     }
                     "RequiresPii(Canvass)" if !pii => 403,
                     "RequiresPii(Canvass)" => 200,
+                    "Requires(ViewMap)" if !["officer", "analyst", "admin"].contains(role) => 403,
+                    "Requires(ViewMap)" => allowed,
                     other => panic!("no expectation for {other}"),
                 };
                 assert_eq!(
@@ -205,11 +213,22 @@ async fn route_by_role_walk() {
                         .contains("frame-ancestors 'none'")
                 );
                 if *policy != "Public" && status == allowed {
-                    assert_eq!(
-                        headers["cache-control"], "private, no-store",
-                        "{path} as {who}"
+                    // Tiles may be kept by the client, but only with revalidation.
+                    let cache_control = if path.ends_with("{y}") {
+                        "private, no-cache"
+                    } else {
+                        "private, no-store"
+                    };
+                    assert_eq!(headers["cache-control"], cache_control, "{path} as {who}");
+                    let vary: Vec<_> = headers
+                        .get_all("vary")
+                        .iter()
+                        .map(|v| v.to_str().unwrap())
+                        .collect();
+                    assert!(
+                        vary.contains(&"Authorization, Cookie"),
+                        "{path} as {who}: {vary:?}"
                     );
-                    assert_eq!(headers["vary"], "Authorization, Cookie", "{path} as {who}");
                 }
                 if status == 401 {
                     assert!(headers.contains_key("www-authenticate"), "{path} as {who}");

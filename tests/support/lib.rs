@@ -156,6 +156,22 @@ impl Server {
         }
     }
 
+    /// Waits until `/readyz` answers 200 (database reachable, camera index loaded).
+    pub fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let (status, body) = self.get("/readyz");
+            if status == 200 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server never ready: {status} {body}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Everything the server wrote to standard error so far.
     pub fn stderr_text(&mut self) -> String {
         while let Ok(line) = self.stderr.try_recv() {

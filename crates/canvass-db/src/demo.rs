@@ -521,7 +521,7 @@ fn street_name(i: usize, north_south: bool) -> String {
         let base = NAMES[i % NAMES.len()];
         let suffix = if line % 4 == 0 {
             "Ave"
-        } else if i % 3 == 0 {
+        } else if i.is_multiple_of(3) {
             "Dr"
         } else {
             "St"

@@ -186,8 +186,13 @@ pub(crate) async fn authorize(
     request.extensions_mut().insert(client);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    // A handler may relax no-store to a private, revalidated cache (tiles with an ETag).
-    if !headers.contains_key(header::CACHE_CONTROL) {
+    // A handler may relax no-store to a private, revalidated cache (tiles with an ETag);
+    // anything else a protected route answers is never stored.
+    let private = headers
+        .get(header::CACHE_CONTROL)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("private"));
+    if !private {
         headers.insert(
             header::CACHE_CONTROL,
             HeaderValue::from_static("private, no-store"),
