@@ -33,6 +33,7 @@ fn embedded_lifecycle() {
     let data = tempfile::tempdir().unwrap();
     let data_dir = data.path().to_str().unwrap();
     let server = Server::start(&["--demo", "--demo-cameras", "1500", "--data-dir", data_dir]);
+    server.wait_ready();
     assert_eq!(server.get("/readyz"), (200, "ready\n".into()));
     assert_eq!(server.get("/healthz").0, 200);
     let pid = postmaster_pid(data.path()).expect("cluster running");
@@ -86,7 +87,7 @@ fn embedded_lifecycle() {
 
     // Running again reuses the data: the demo is not loaded twice.
     let again = Server::start(&["--demo", "--data-dir", data_dir]);
-    assert_eq!(again.get("/readyz").0, 200);
+    again.wait_ready();
     let count = run(&["db", "status", "--data-dir", data_dir]);
     assert!(stdout_of(&count).starts_with("running"));
     let reload = run(&["demo", "--data-dir", data_dir, "--cameras", "10"]);
@@ -123,14 +124,16 @@ async fn external_database_and_hostile_requests() {
         let url = db.url.clone();
         let dir = data.path().to_path_buf();
         move || {
-            Server::start(&[
+            let server = Server::start(&[
                 "--database-url",
                 &url,
                 "--data-dir",
                 dir.to_str().unwrap(),
                 "--max-body-bytes",
                 "1024",
-            ])
+            ]);
+            server.wait_ready();
+            server
         }
     })
     .await
