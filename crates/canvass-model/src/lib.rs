@@ -7,11 +7,13 @@ pub mod access;
 pub mod camera;
 pub mod contact_seal;
 pub mod registration;
+pub mod submission;
 pub mod totp;
 
 pub use access::{Permission, Role};
 pub use camera::{CanExport, Placement, RecordingMode, View};
 pub use registration::{Kind, Language, RegistrationStatus, Source};
+pub use submission::ContactMethod;
 
 /// Declares a closed set of values with its database spelling.
 macro_rules! db_enum {
