@@ -17,6 +17,7 @@ pub mod demo;
 mod error;
 pub mod migrate;
 mod pg_binaries;
+pub mod registrations;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -1,0 +1,486 @@
+//! Registrations by their owners: created pending, confirmed by an e-mailed link, managed
+//! through single-use links, opted out (personal data deleted at once, tombstones left in
+//! `changes` by the triggers), and purged when never confirmed.
+
+use std::time::Duration;
+
+use tokio_postgres::{Client, GenericClient};
+
+use canvass_model::contact_seal::{ContactField, ContactKey, ContactKeyRing};
+use canvass_model::submission::{ContactMethod, NewCamera, NewRegistration};
+use canvass_model::{
+    CanExport, Kind, Language, Placement, RecordingMode, RegistrationStatus, Source, View,
+};
+
+use crate::DbError;
+use crate::sessions::{random_token, token_hash};
+
+/// How long a confirmation link works.
+pub const CONFIRM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long a manage link works.
+pub const MANAGE_TTL: Duration = Duration::from_secs(3600);
+/// How long the session a manage link opens lasts.
+pub const OWNER_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+/// Unconfirmed registrations older than this are deleted.
+pub const PURGE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// What a link is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    /// Confirms a new registration (double opt-in).
+    Confirm,
+    /// Opens the manage page.
+    Manage,
+    /// The short session a manage link opens (a cookie).
+    Session,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::Confirm => "confirm",
+            TokenPurpose::Manage => "manage",
+            TokenPurpose::Session => "session",
+        }
+    }
+}
+
+const INSERT_REGISTRATION: &str = "INSERT INTO registrations
+        (status, kind, language, contact_method, consent_version, consented_at, source,
+         confirmed_at, verified_at, verification_due)
+    VALUES ($1, $2, $3, $4, $5, now(), $6,
+            CASE WHEN $1 = 'active' THEN now() END,
+            CASE WHEN $1 = 'active' THEN now() END,
+            CASE WHEN $1 = 'active' THEN (now() + interval '1 year')::date END)
+    RETURNING id";
+const INSERT_CONTACT: &str = "INSERT INTO contacts
+        (registration_id, key_id, name_sealed, email_sealed, phone_sealed, business_name_sealed,
+         email_hash)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const UPDATE_CONTACT: &str = "UPDATE contacts SET key_id = $2, name_sealed = $3, email_sealed = $4,
+        phone_sealed = $5, business_name_sealed = $6, email_hash = $7 WHERE registration_id = $1";
+const INSERT_CAMERA: &str = "INSERT INTO cameras
+        (registration_id, location, address, placement, views, facing_deg, retention_days,
+         recording_mode, can_export, notes)
+    VALUES ($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), $4, $5, $6, $7, $8, $9, $10, $11)";
+const UPDATE_REGISTRATION: &str = "UPDATE registrations
+    SET kind = $2, language = $3, contact_method = $4 WHERE id = $1";
+const DELETE_CAMERAS: &str = "DELETE FROM cameras WHERE registration_id = $1";
+const INSERT_TOKEN: &str =
+    "INSERT INTO owner_tokens (token_hash, registration_id, purpose, expires_at)
+    VALUES ($1, $2, $3, now() + make_interval(secs => $4))";
+const TAKE_TOKEN: &str = "UPDATE owner_tokens SET used_at = now()
+    WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+    RETURNING registration_id";
+const SESSION_REGISTRATION: &str = "SELECT t.registration_id FROM owner_tokens t
+    JOIN registrations r ON r.id = t.registration_id
+    WHERE t.token_hash = $1 AND t.purpose = 'session' AND t.expires_at > now()
+      AND r.status <> 'opted_out'";
+const END_SESSIONS: &str = "DELETE FROM owner_tokens WHERE registration_id = $1";
+const CONFIRM: &str = "UPDATE registrations
+    SET status = 'active', confirmed_at = now(), verified_at = now(),
+        verification_due = (now() + interval '1 year')::date
+    WHERE id = $1 AND status IN ('pending', 'lapsed')";
+const FIND_BY_EMAIL: &str =
+    "SELECT r.id FROM contacts c JOIN registrations r ON r.id = c.registration_id
+    WHERE c.email_hash = ANY($1) AND r.status <> 'opted_out' ORDER BY r.id LIMIT 1";
+const LOAD: &str = "SELECT r.status, r.kind, r.language, r.contact_method,
+        c.key_id, c.name_sealed, c.email_sealed, c.phone_sealed, c.business_name_sealed
+    FROM registrations r JOIN contacts c ON c.registration_id = r.id WHERE r.id = $1";
+const LOAD_CAMERAS: &str = "SELECT ST_X(location), ST_Y(location), address, placement, views,
+        facing_deg, retention_days, recording_mode, can_export, notes
+    FROM cameras WHERE registration_id = $1 ORDER BY id";
+const SET_STATUS: &str = "UPDATE registrations SET status = $2 WHERE id = $1
+    AND status IN ('active', 'paused')";
+const OPT_OUT_CONTACT: &str = "DELETE FROM contacts WHERE registration_id = $1";
+const OPT_OUT: &str = "UPDATE registrations SET status = 'opted_out', opted_out_at = now()
+    WHERE id = $1 AND status <> 'opted_out'";
+const PURGE: &str = "DELETE FROM registrations WHERE status = 'pending'
+    AND created_at < now() - make_interval(secs => $1)";
+const PURGE_TOKENS: &str = "DELETE FROM owner_tokens WHERE expires_at < now() - interval '1 day'";
+
+/// How a new registration enters the registry.
+#[derive(Debug, Clone, Copy)]
+pub struct Intake<'a> {
+    /// Web, import, officer.
+    pub source: Source,
+    /// Version of the consent text the owner agreed to.
+    pub consent_version: &'a str,
+    /// `Active` only for entries the department already verified; otherwise `Pending`.
+    pub status: RegistrationStatus,
+}
+
+/// Stores a registration with its contact (sealed) and cameras at `location` (lon, lat), and
+/// returns its id and a confirmation link token (for a pending one).
+pub async fn create(
+    client: &mut Client,
+    key: &ContactKey,
+    registration: &NewRegistration,
+    location: (f64, f64),
+    intake: Intake<'_>,
+) -> Result<(i64, Option<String>), DbError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin registration"))?;
+    let id: i64 = tx
+        .query_one(
+            INSERT_REGISTRATION,
+            &[
+                &intake.status.as_str(),
+                &registration.kind.as_str(),
+                &registration.language.as_str(),
+                &registration.contact_method.as_str(),
+                &intake.consent_version,
+                &intake.source.as_str(),
+            ],
+        )
+        .await
+        .map_err(DbError::pg("insert registration"))?
+        .get(0);
+    write_contact(&tx, key, id, registration, INSERT_CONTACT).await?;
+    write_cameras(
+        &tx,
+        id,
+        &registration.address,
+        location,
+        &registration.cameras,
+    )
+    .await?;
+    let token = if intake.status == RegistrationStatus::Pending {
+        Some(issue(&tx, id, TokenPurpose::Confirm, CONFIRM_TTL).await?)
+    } else {
+        None
+    };
+    tx.commit()
+        .await
+        .map_err(DbError::pg("commit registration"))?;
+    Ok((id, token))
+}
+
+async fn write_contact(
+    client: &impl GenericClient,
+    key: &ContactKey,
+    id: i64,
+    r: &NewRegistration,
+    statement: &str,
+) -> Result<(), DbError> {
+    let phone = r
+        .phone
+        .as_deref()
+        .map(|p| key.seal(id, ContactField::Phone, p));
+    let business = r
+        .business_name
+        .as_deref()
+        .map(|b| key.seal(id, ContactField::BusinessName, b));
+    client
+        .execute(
+            statement,
+            &[
+                &id,
+                &key.id(),
+                &key.seal(id, ContactField::Name, &r.name),
+                &key.seal(id, ContactField::Email, &r.email),
+                &phone,
+                &business,
+                &key.email_hash(&r.email),
+            ],
+        )
+        .await
+        .map_err(DbError::pg("write contact"))?;
+    Ok(())
+}
+
+async fn write_cameras(
+    client: &impl GenericClient,
+    id: i64,
+    address: &str,
+    (lon, lat): (f64, f64),
+    cameras: &[NewCamera],
+) -> Result<(), DbError> {
+    for camera in cameras {
+        let views: Vec<&str> = camera.views.iter().map(|v| v.as_str()).collect();
+        let facing = camera.facing_deg.map(|f| f as f32);
+        client
+            .execute(
+                INSERT_CAMERA,
+                &[
+                    &id,
+                    &lon,
+                    &lat,
+                    &address,
+                    &camera.placement.as_str(),
+                    &views,
+                    &facing,
+                    &camera.retention_days,
+                    &camera.recording_mode.as_str(),
+                    &camera.can_export.as_str(),
+                    &camera.notes,
+                ],
+            )
+            .await
+            .map_err(DbError::pg("insert camera"))?;
+    }
+    Ok(())
+}
+
+/// A new link token for `registration` (only its hash is stored).
+pub async fn issue(
+    client: &impl GenericClient,
+    registration: i64,
+    purpose: TokenPurpose,
+    ttl: Duration,
+) -> Result<String, DbError> {
+    let token = random_token();
+    client
+        .execute(
+            INSERT_TOKEN,
+            &[
+                &token_hash(&token),
+                &registration,
+                &purpose.as_str(),
+                &(ttl.as_secs_f64()),
+            ],
+        )
+        .await
+        .map_err(DbError::pg("issue owner link"))?;
+    Ok(token)
+}
+
+/// Uses a link token once: the registration it was for, or `None` when unknown, used or expired.
+pub async fn take(
+    client: &impl GenericClient,
+    token: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<i64>, DbError> {
+    Ok(client
+        .query_opt(TAKE_TOKEN, &[&token_hash(token), &purpose.as_str()])
+        .await
+        .map_err(DbError::pg("use owner link"))?
+        .map(|row| row.get(0)))
+}
+
+/// The registration of a live owner session.
+pub async fn session_registration(
+    client: &impl GenericClient,
+    token: &str,
+) -> Result<Option<i64>, DbError> {
+    Ok(client
+        .query_opt(SESSION_REGISTRATION, &[&token_hash(token)])
+        .await
+        .map_err(DbError::pg("look up owner session"))?
+        .map(|row| row.get(0)))
+}
+
+/// Confirms a pending registration; `false` if it was not pending.
+pub async fn confirm(client: &impl GenericClient, id: i64) -> Result<bool, DbError> {
+    Ok(client
+        .execute(CONFIRM, &[&id])
+        .await
+        .map_err(DbError::pg("confirm registration"))?
+        == 1)
+}
+
+/// The registration (not opted out) whose owner uses `email`, under any key generation.
+pub async fn find_by_email(
+    client: &impl GenericClient,
+    keys: &ContactKeyRing,
+    email: &str,
+) -> Result<Option<i64>, DbError> {
+    Ok(client
+        .query_opt(FIND_BY_EMAIL, &[&keys.email_hashes(email)])
+        .await
+        .map_err(DbError::pg("find registration by e-mail"))?
+        .map(|row| row.get(0)))
+}
+
+/// A registration as its owner sees it on the manage page.
+#[derive(Debug, Clone)]
+pub struct OwnedRegistration {
+    /// Id.
+    pub id: i64,
+    /// Status.
+    pub status: RegistrationStatus,
+    /// The stored details, in the shape the form edits.
+    pub details: NewRegistration,
+    /// Where the cameras are (lon, lat).
+    pub location: (f64, f64),
+}
+
+/// Loads a registration and opens its contact details, for its owner.
+pub async fn load(
+    client: &impl GenericClient,
+    keys: &ContactKeyRing,
+    id: i64,
+) -> Result<Option<OwnedRegistration>, DbError> {
+    let Some(row) = client
+        .query_opt(LOAD, &[&id])
+        .await
+        .map_err(DbError::pg("load registration"))?
+    else {
+        return Ok(None);
+    };
+    let key_id: String = row.get(4);
+    let open = |field, sealed: Option<Vec<u8>>| -> Result<Option<String>, DbError> {
+        sealed
+            .map(|s| {
+                keys.open(&key_id, id, field, &s)
+                    .map_err(|e| DbError::Seal(e.to_string()))
+            })
+            .transpose()
+    };
+    let bad = |what: &str| DbError::Invalid(format!("registration {id}: {what}"));
+    let status: String = row.get(0);
+    let kind: String = row.get(1);
+    let language: String = row.get(2);
+    let method: String = row.get(3);
+    let mut cameras = Vec::new();
+    let mut location = (0.0, 0.0);
+    let mut address = String::new();
+    for c in client
+        .query(LOAD_CAMERAS, &[&id])
+        .await
+        .map_err(DbError::pg("load cameras"))?
+    {
+        location = (c.get(0), c.get(1));
+        address = c.get(2);
+        let placement: String = c.get(3);
+        let views: Vec<String> = c.get(4);
+        let recording: String = c.get(7);
+        let export: String = c.get(8);
+        cameras.push(NewCamera {
+            placement: placement
+                .parse::<Placement>()
+                .map_err(|_| bad("placement"))?,
+            views: views
+                .iter()
+                .map(|v| v.parse::<View>().map_err(|_| bad("view")))
+                .collect::<Result<_, _>>()?,
+            facing_deg: c.get::<_, Option<f32>>(5).map(f64::from),
+            retention_days: c.get(6),
+            recording_mode: recording
+                .parse::<RecordingMode>()
+                .map_err(|_| bad("recording"))?,
+            can_export: export.parse::<CanExport>().map_err(|_| bad("export"))?,
+            notes: c.get(9),
+        });
+    }
+    let details = NewRegistration {
+        name: open(ContactField::Name, row.get(5))?.unwrap_or_default(),
+        email: open(ContactField::Email, row.get(6))?.unwrap_or_default(),
+        phone: open(ContactField::Phone, row.get(7))?,
+        business_name: open(ContactField::BusinessName, row.get(8))?,
+        language: language.parse::<Language>().map_err(|_| bad("language"))?,
+        contact_method: method
+            .parse::<ContactMethod>()
+            .map_err(|_| bad("contact method"))?,
+        kind: kind.parse::<Kind>().map_err(|_| bad("kind"))?,
+        address,
+        pin: None,
+        cameras,
+    };
+    Ok(Some(OwnedRegistration {
+        id,
+        status: status.parse().map_err(|_| bad("status"))?,
+        details,
+        location,
+    }))
+}
+
+/// Replaces an owner's details and cameras (at `location`) in one transaction.
+pub async fn update(
+    client: &mut Client,
+    key: &ContactKey,
+    id: i64,
+    registration: &NewRegistration,
+    location: (f64, f64),
+) -> Result<(), DbError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin update"))?;
+    tx.execute(
+        UPDATE_REGISTRATION,
+        &[
+            &id,
+            &registration.kind.as_str(),
+            &registration.language.as_str(),
+            &registration.contact_method.as_str(),
+        ],
+    )
+    .await
+    .map_err(DbError::pg("update registration"))?;
+    write_contact(&tx, key, id, registration, UPDATE_CONTACT).await?;
+    tx.execute(DELETE_CAMERAS, &[&id])
+        .await
+        .map_err(DbError::pg("replace cameras"))?;
+    write_cameras(
+        &tx,
+        id,
+        &registration.address,
+        location,
+        &registration.cameras,
+    )
+    .await?;
+    tx.commit().await.map_err(DbError::pg("commit update"))?;
+    Ok(())
+}
+
+/// Pauses (hidden from maps and feeds) or resumes an active registration.
+pub async fn set_paused(
+    client: &impl GenericClient,
+    id: i64,
+    paused: bool,
+) -> Result<bool, DbError> {
+    let status = if paused { "paused" } else { "active" };
+    Ok(client
+        .execute(SET_STATUS, &[&id, &status])
+        .await
+        .map_err(DbError::pg("pause registration"))?
+        == 1)
+}
+
+/// Opts out: deletes the contact, the cameras (the triggers leave a tombstone per camera in
+/// `changes`) and every link, and marks the registration opted out. Returns the owner's
+/// e-mail and language for the receipt, read before deletion.
+pub async fn opt_out(
+    client: &mut Client,
+    keys: &ContactKeyRing,
+    id: i64,
+) -> Result<Option<(String, Language)>, DbError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin opt-out"))?;
+    let receipt = load(&tx, keys, id)
+        .await?
+        .map(|r| (r.details.email, r.details.language));
+    tx.execute(DELETE_CAMERAS, &[&id])
+        .await
+        .map_err(DbError::pg("delete cameras"))?;
+    tx.execute(OPT_OUT_CONTACT, &[&id])
+        .await
+        .map_err(DbError::pg("delete contact"))?;
+    tx.execute(END_SESSIONS, &[&id])
+        .await
+        .map_err(DbError::pg("end owner links"))?;
+    let changed = tx
+        .execute(OPT_OUT, &[&id])
+        .await
+        .map_err(DbError::pg("opt out"))?;
+    tx.commit().await.map_err(DbError::pg("commit opt-out"))?;
+    Ok(receipt.filter(|_| changed == 1))
+}
+
+/// Deletes registrations never confirmed within [`PURGE_AFTER`], and long-expired links.
+pub async fn purge_unconfirmed(client: &impl GenericClient) -> Result<u64, DbError> {
+    let purged = client
+        .execute(PURGE, &[&PURGE_AFTER.as_secs_f64()])
+        .await
+        .map_err(DbError::pg("purge unconfirmed registrations"))?;
+    client
+        .execute(PURGE_TOKENS, &[])
+        .await
+        .map_err(DbError::pg("purge expired links"))?;
+    Ok(purged)
+}
