@@ -760,7 +760,8 @@ fn pick<T: Copy>(rng: &mut ChaCha8Rng, weighted: &[(T, u32)]) -> T {
 }
 
 fn write_address_row(buf: &mut BytesMut, id: u64, a: &Address) {
-    let key = a.street.to_uppercase();
+    // The geocoder's key, exactly as an import computes it, so typed addresses find demo points.
+    let key = canvass_model::address::street_key(&a.street);
     write_fields(
         buf,
         &[

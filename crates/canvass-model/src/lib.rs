@@ -4,6 +4,7 @@
 //! values stored in the database, so changing one means writing a migration.
 
 pub mod access;
+pub mod address;
 pub mod camera;
 pub mod contact_seal;
 pub mod registration;
