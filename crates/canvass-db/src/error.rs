@@ -95,6 +95,14 @@ pub enum DbError {
     /// Demo data cannot be loaded as asked.
     #[error("demo: {0}")]
     Demo(String),
+    /// Address points or a boundary cannot be stored as given.
+    #[error("{0}")]
+    Places(String),
+    /// No jurisdiction boundary is loaded, so no point can be said to be inside it.
+    #[error(
+        "no jurisdiction boundary is loaded; an administrator must run `canvass import boundary FILE`"
+    )]
+    NoJurisdiction,
 }
 
 impl DbError {

@@ -1,0 +1,379 @@
+//! Reference geography: imported address points, the jurisdiction boundary, and the two
+//! questions the public pages ask of them — where is this address ([`geocode`]), and is this
+//! spot ours to serve ([`inside_jurisdiction`]).
+//!
+//! Both tables are written only by operators (`canvass import`, `canvass demo`); the server
+//! reads them.
+
+use canvass_model::address::{AddressPoint, valid_lon_lat};
+use tokio_postgres::{Client, GenericClient, Transaction};
+
+use crate::DbError;
+
+/// Most candidates [`geocode`] returns; more means the key is far too loose to choose from.
+pub const MAX_CANDIDATES: i64 = 20;
+/// Longest `source` tag of an address import.
+pub const MAX_SOURCE: usize = 200;
+/// Longest jurisdiction name (the column's check).
+pub const MAX_JURISDICTION_NAME: usize = 200;
+
+const COUNT_SOURCE: &str = "SELECT count(*) FROM address_points WHERE source = $1";
+const DELETE_SOURCE: &str = "DELETE FROM address_points WHERE source = $1";
+/// One statement per batch, whatever its size: arrays in, rows out.
+const INSERT_ADDRESSES: &str = "
+    INSERT INTO address_points (number, street, unit, city, postcode, street_key, location, source)
+    SELECT n, s, u, c, p, k, ST_SetSRID(ST_MakePoint(x, y), 4326), $9
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                $7::float8[], $8::float8[]) AS t(n, s, u, c, p, k, x, y)";
+const OTHER_SOURCES: &str = "SELECT source, count(*) FROM address_points WHERE source <> $1
+     GROUP BY source ORDER BY source";
+const ANALYZE_ADDRESSES: &str = "ANALYZE address_points";
+
+/// Exact match on the lookup index; several points at one spot (units) count once.
+const GEOCODE: &str = "
+    SELECT number, street, city, postcode, lon, lat FROM (
+        SELECT DISTINCT ON (round(ST_X(location)::numeric, 7), round(ST_Y(location)::numeric, 7))
+               id, number, street, city, postcode, ST_X(location) AS lon, ST_Y(location) AS lat
+        FROM address_points
+        WHERE street_key = $1 AND number = $2
+        ORDER BY round(ST_X(location)::numeric, 7), round(ST_Y(location)::numeric, 7), id
+    ) AS spots
+    ORDER BY id
+    LIMIT $3";
+
+/// Loaded at all, and covering the point. `ST_Intersects` counts the boundary line as inside.
+const INSIDE: &str = "
+    SELECT EXISTS (SELECT 1 FROM jurisdiction),
+           EXISTS (SELECT 1 FROM jurisdiction
+                   WHERE ST_Intersects(boundary, ST_SetSRID(ST_MakePoint($1, $2), 4326)))";
+
+/// Repairs and dissolves a boundary: `ST_MakeValid` fixes self-intersections and bad rings,
+/// `ST_UnaryUnion` merges touching and overlapping parts, only polygons are kept.
+const CLEAN_BOUNDARY: &str = "
+    WITH input AS (SELECT ST_SetSRID(ST_GeomFromWKB($1), 4326) AS g),
+    checked AS (SELECT g, ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason FROM input),
+    cleaned AS (
+        SELECT valid, reason,
+               ST_Multi(ST_CollectionExtract(ST_UnaryUnion(ST_MakeValid(g)), 3)) AS m
+        FROM checked)
+    SELECT valid, reason, ST_IsEmpty(m), ST_AsBinary(m), ST_NumGeometries(m),
+           ST_Area(m::geography) / 1e6, ST_XMin(m), ST_YMin(m), ST_XMax(m), ST_YMax(m)
+    FROM cleaned";
+const DELETE_JURISDICTION: &str = "DELETE FROM jurisdiction";
+const INSERT_JURISDICTION: &str = "INSERT INTO jurisdiction (name, boundary, source)
+     VALUES ($1, ST_GeomFromWKB($2, 4326), $3)";
+
+/// An address import in progress: one transaction, so that a failed import leaves the previous
+/// points of the source untouched.
+pub struct AddressImport<'c> {
+    tx: Transaction<'c>,
+    source: String,
+    replaced: u64,
+    inserted: u64,
+}
+
+impl std::fmt::Debug for AddressImport<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddressImport")
+            .field("source", &self.source)
+            .field("replaced", &self.replaced)
+            .field("inserted", &self.inserted)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an address import did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressImportReport {
+    /// Points inserted.
+    pub inserted: u64,
+    /// Points of the same source deleted first.
+    pub replaced: u64,
+    /// Points of other sources still in the table (e.g. the demo's), by source.
+    pub other_sources: Vec<(String, i64)>,
+}
+
+impl<'c> AddressImport<'c> {
+    /// Starts importing points tagged `source`. If the table already holds points of that
+    /// source, `replace` deletes them (committed only with the new ones); without it the
+    /// import is refused, so that running the same import twice never doubles the points.
+    pub async fn begin(
+        client: &'c mut Client,
+        source: &str,
+        replace: bool,
+    ) -> Result<AddressImport<'c>, DbError> {
+        let source = source.trim();
+        if source.is_empty()
+            || source.chars().count() > MAX_SOURCE
+            || source.chars().any(char::is_control)
+        {
+            return Err(DbError::Places(format!(
+                "the source name must be 1 to {MAX_SOURCE} printable characters"
+            )));
+        }
+        let tx = client
+            .transaction()
+            .await
+            .map_err(DbError::pg("begin address import"))?;
+        let existing: i64 = tx
+            .query_one(COUNT_SOURCE, &[&source])
+            .await
+            .map_err(DbError::pg("count address points of the source"))?
+            .get(0);
+        let mut replaced = 0;
+        if existing > 0 {
+            if !replace {
+                return Err(DbError::Places(format!(
+                    "{existing} address points from source {source:?} are already loaded; use \
+                     --replace to replace them, or --source to name this import differently"
+                )));
+            }
+            replaced = tx
+                .execute(DELETE_SOURCE, &[&source])
+                .await
+                .map_err(DbError::pg("delete address points of the source"))?;
+        }
+        Ok(AddressImport {
+            tx,
+            source: source.to_owned(),
+            replaced,
+            inserted: 0,
+        })
+    }
+
+    /// Inserts a batch (a few thousand points per call is a good size).
+    pub async fn insert(&mut self, points: &[AddressPoint]) -> Result<(), DbError> {
+        if points.is_empty() {
+            return Ok(());
+        }
+        let column = |f: fn(&AddressPoint) -> Option<&str>| -> Vec<Option<&str>> {
+            points.iter().map(f).collect()
+        };
+        let number = column(|p| Some(p.number.as_str()));
+        let street = column(|p| Some(p.street.as_str()));
+        let unit = column(|p| p.unit.as_deref());
+        let city = column(|p| p.city.as_deref());
+        let postcode = column(|p| p.postcode.as_deref());
+        let key = column(|p| Some(p.street_key.as_str()));
+        let lon: Vec<f64> = points.iter().map(|p| p.lon).collect();
+        let lat: Vec<f64> = points.iter().map(|p| p.lat).collect();
+        let inserted = self
+            .tx
+            .execute(
+                INSERT_ADDRESSES,
+                &[
+                    &number,
+                    &street,
+                    &unit,
+                    &city,
+                    &postcode,
+                    &key,
+                    &lon,
+                    &lat,
+                    &self.source,
+                ],
+            )
+            .await
+            .map_err(DbError::pg("insert address points"))?;
+        self.inserted += inserted;
+        Ok(())
+    }
+
+    /// Points inserted so far.
+    pub fn inserted(&self) -> u64 {
+        self.inserted
+    }
+
+    /// Commits the import. Dropping an `AddressImport` without committing rolls it back.
+    pub async fn commit(self) -> Result<AddressImportReport, DbError> {
+        self.tx
+            .batch_execute(ANALYZE_ADDRESSES)
+            .await
+            .map_err(DbError::pg("analyze address points"))?;
+        let other_sources = self
+            .tx
+            .query(OTHER_SOURCES, &[&self.source])
+            .await
+            .map_err(DbError::pg("count address points of other sources"))?
+            .iter()
+            .map(|row| (row.get(0), row.get(1)))
+            .collect();
+        self.tx
+            .commit()
+            .await
+            .map_err(DbError::pg("commit address import"))?;
+        Ok(AddressImportReport {
+            inserted: self.inserted,
+            replaced: self.replaced,
+            other_sources,
+        })
+    }
+}
+
+/// Imports `points` tagged `source` in one go; see [`AddressImport::begin`] for `replace`.
+pub async fn import_address_points(
+    client: &mut Client,
+    source: &str,
+    replace: bool,
+    points: &[AddressPoint],
+) -> Result<AddressImportReport, DbError> {
+    let mut import = AddressImport::begin(client, source, replace).await?;
+    for batch in points.chunks(5000) {
+        import.insert(batch).await?;
+    }
+    import.commit().await
+}
+
+/// An address point that matches a typed address.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// Longitude, EPSG:4326.
+    pub lon: f64,
+    /// Latitude, EPSG:4326.
+    pub lat: f64,
+    /// House number as imported.
+    pub number: String,
+    /// Street name as the address file spells it, for showing back to the person.
+    pub street: String,
+    /// City, if the file had one.
+    pub city: Option<String>,
+    /// Postcode, if the file had one.
+    pub postcode: Option<String>,
+}
+
+/// The address points at `number` on the street whose key is `street_key`, at most
+/// [`MAX_CANDIDATES`], each spot once, oldest import first.
+///
+/// Both arguments come from `canvass_model::address::parse_street_address`, which normalises
+/// them exactly as the import did:
+///
+/// ```ignore
+/// let typed = canvass_model::address::parse_street_address("1234 N. Main Street, Apt 5")?;
+/// let candidates = places::geocode(&client, &typed.number, &typed.street_key).await?;
+/// ```
+///
+/// One candidate: place the camera there. None: the address is not in the file (or was
+/// mistyped). Several: the same number on streets that share a key (rare). In the last two
+/// cases let the person place a pin on the map.
+pub async fn geocode(
+    client: &impl GenericClient,
+    number: &str,
+    street_key: &str,
+) -> Result<Vec<Candidate>, DbError> {
+    let rows = client
+        .query(GEOCODE, &[&street_key, &number, &MAX_CANDIDATES])
+        .await
+        .map_err(DbError::pg("geocode"))?;
+    Ok(rows
+        .iter()
+        .map(|row| Candidate {
+            number: row.get(0),
+            street: row.get(1),
+            city: row.get(2),
+            postcode: row.get(3),
+            lon: row.get(4),
+            lat: row.get(5),
+        })
+        .collect())
+}
+
+/// Whether the point (longitude, latitude in EPSG:4326) lies inside the jurisdiction,
+/// its boundary line included. A point that is not a valid longitude/latitude is outside.
+///
+/// **No boundary loaded is an error** ([`DbError::NoJurisdiction`]), not "everywhere is
+/// inside": a department that forgot `canvass import boundary` would otherwise collect
+/// registrations from the whole world without noticing. The public pages should answer that
+/// error as "registration is not open yet" and log it for the administrator.
+pub async fn inside_jurisdiction(
+    client: &impl GenericClient,
+    lon: f64,
+    lat: f64,
+) -> Result<bool, DbError> {
+    let row = client
+        .query_one(INSIDE, &[&lon, &lat])
+        .await
+        .map_err(DbError::pg("check the jurisdiction"))?;
+    let (loaded, inside): (bool, bool) = (row.get(0), row.get(1));
+    if !loaded {
+        return Err(DbError::NoJurisdiction);
+    }
+    Ok(inside && valid_lon_lat(lon, lat))
+}
+
+/// What [`replace_jurisdiction`] stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JurisdictionReport {
+    /// Polygons after dissolving touching parts.
+    pub polygons: i32,
+    /// Area in km².
+    pub area_km2: f64,
+    /// When the input was not valid: PostGIS's reason (it was repaired with `ST_MakeValid`).
+    pub repaired: Option<String>,
+}
+
+/// Replaces the jurisdiction by one boundary: `wkb` is a Polygon or MultiPolygon in EPSG:4326
+/// (longitude, latitude). Invalid geometry is repaired, touching parts are merged; an empty
+/// or zero-area result, or coordinates that are not longitude/latitude, are refused and the
+/// previous boundary stays.
+pub async fn replace_jurisdiction(
+    client: &mut Client,
+    name: &str,
+    wkb: &[u8],
+    source: &str,
+) -> Result<JurisdictionReport, DbError> {
+    let name = name.trim();
+    if name.is_empty()
+        || name.chars().count() > MAX_JURISDICTION_NAME
+        || name.chars().any(char::is_control)
+    {
+        return Err(DbError::Places(format!(
+            "the jurisdiction name must be 1 to {MAX_JURISDICTION_NAME} printable characters"
+        )));
+    }
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin jurisdiction import"))?;
+    let row = tx
+        .query_one(CLEAN_BOUNDARY, &[&wkb])
+        .await
+        .map_err(DbError::pg("read the boundary geometry"))?;
+    let valid: bool = row.get(0);
+    let reason: String = row.get(1);
+    let empty: bool = row.get(2);
+    if empty {
+        return Err(DbError::Places(
+            "the boundary is empty: no polygon with an area remains after repair".into(),
+        ));
+    }
+    let cleaned: Vec<u8> = row.get(3);
+    let polygons: i32 = row.get(4);
+    let area_km2: f64 = row.get(5);
+    let extent: [Option<f64>; 4] = [row.get(6), row.get(7), row.get(8), row.get(9)];
+    let in_range = match extent {
+        [Some(x0), Some(y0), Some(x1), Some(y1)] => valid_lon_lat(x0, y0) && valid_lon_lat(x1, y1),
+        _ => false,
+    };
+    if !in_range {
+        return Err(DbError::Places(
+            "the boundary's coordinates are not longitude/latitude (EPSG:4326)".into(),
+        ));
+    }
+    if area_km2 <= 0.0 || !area_km2.is_finite() {
+        return Err(DbError::Places("the boundary has no area".into()));
+    }
+    tx.execute(DELETE_JURISDICTION, &[])
+        .await
+        .map_err(DbError::pg("delete the previous jurisdiction"))?;
+    tx.execute(INSERT_JURISDICTION, &[&name, &cleaned, &source])
+        .await
+        .map_err(DbError::pg("insert the jurisdiction"))?;
+    tx.commit()
+        .await
+        .map_err(DbError::pg("commit jurisdiction import"))?;
+    Ok(JurisdictionReport {
+        polygons,
+        area_km2,
+        repaired: (!valid).then_some(reason),
+    })
+}
