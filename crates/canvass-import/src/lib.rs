@@ -1,0 +1,24 @@
+//! Reference data from any OGR vector format, through GDAL: address points for geocoding and
+//! the jurisdiction boundary. Coordinates are reprojected to longitude/latitude (EPSG:4326)
+//! with PROJ.
+//!
+//! - [`fields`]: `--map key=FIELD,…` and the usual field names when nothing is said.
+//! - [`source`]: opening a file, choosing its layer, its coordinate system.
+//! - [`addresses`]: one address point or one rejection (with the reason) per row; a bad row
+//!   never stops the others.
+//! - [`boundary`]: every polygon of a layer as one MultiPolygon.
+//!
+//! Nothing here touches the database: the `canvass import` command hands the results to
+//! `canvass_db::places`. GDAL and PROJ objects are not shared between threads: open and read a
+//! file on one (blocking) thread.
+
+pub mod addresses;
+pub mod boundary;
+mod error;
+pub mod fields;
+pub mod source;
+
+pub use addresses::{ADDRESS_FIELDS, AddressOptions, AddressSource, ReadSummary, Rejection, Row};
+pub use boundary::{Boundary, read_boundary};
+pub use error::ImportError;
+pub use fields::{FieldMap, FieldSpec};
