@@ -169,6 +169,11 @@ pub enum Command {
         #[command(subcommand)]
         action: MailAction,
     },
+    /// Load reference data from a GIS file (any vector format GDAL reads).
+    Import {
+        #[command(subcommand)]
+        action: ImportAction,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -440,4 +445,57 @@ pub enum KeysAction {
     },
     /// Drop key generations that no contact uses any more from the key file.
     Prune,
+}
+
+/// `--map` of `import addresses`, checked against its keys. Clap names the flag already.
+fn address_map(spec: &str) -> Result<canvass_import::FieldMap, String> {
+    canvass_import::FieldMap::parse(spec, canvass_import::ADDRESS_FIELDS)
+        .map_err(|e| e.to_string().trim_start_matches("--map: ").to_owned())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportAction {
+    /// Load address points for geocoding typed addresses. Reads Shapefile, GeoPackage, GeoJSON,
+    /// CSV with coordinate columns and every other vector format GDAL knows; reprojects to
+    /// longitude/latitude. Bad rows are reported and skipped, never fatal.
+    Addresses {
+        /// The file (or a folder of Shapefiles, or a GDAL /vsizip/… path).
+        file: PathBuf,
+        /// Layer to read (default: the file's only layer).
+        #[arg(long, value_name = "NAME")]
+        layer: Option<String>,
+        /// Which fields hold what, e.g. `number=ADDR_NUM,street=ST_NAME`; join fields with +
+        /// (`street=PREDIR+NAME+SUFFIX`). Keys: number, street, unit, city, postcode, and x, y
+        /// to read coordinates from attributes. Unmapped keys are found by usual field names.
+        #[arg(long, value_name = "KEY=FIELD,…", value_parser = address_map)]
+        map: Vec<canvass_import::FieldMap>,
+        /// Replace the points of an earlier import with the same --source.
+        #[arg(long)]
+        replace: bool,
+        /// Name of this set of points (default: the file's name); --replace replaces by it.
+        #[arg(long, value_name = "NAME")]
+        source: Option<String>,
+        /// Coordinate system of the coordinates when the file names none (or a wrong one),
+        /// e.g. EPSG:2227.
+        #[arg(long, value_name = "CRS")]
+        source_crs: Option<String>,
+        /// Write every rejected row, with its reason, to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        rejects: Option<PathBuf>,
+    },
+    /// Load the jurisdiction boundary: the polygons of a layer, merged, replace the previous
+    /// boundary. Registrations outside it are refused.
+    Boundary {
+        /// The file.
+        file: PathBuf,
+        /// Layer to read (default: the file's only layer).
+        #[arg(long, value_name = "NAME")]
+        layer: Option<String>,
+        /// Name of the jurisdiction (default: the layer's name).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Coordinate system of the coordinates when the file names none (or a wrong one).
+        #[arg(long, value_name = "CRS")]
+        source_crs: Option<String>,
+    },
 }

@@ -10,6 +10,7 @@ mod config_file;
 mod contact_key;
 mod db_command;
 mod demo_command;
+mod import_command;
 mod keys_command;
 mod mail_command;
 mod migrate_command;
@@ -104,6 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys { action } => keys_command::run(&cli.global, action).await,
         Command::Audit { action } => audit_command::run(&cli.global, action).await,
         Command::Mail { action } => mail_command::run(&cli.global, action).await,
+        Command::Import { action } => import_command::run(&cli.global, action).await,
     }
 }
 
