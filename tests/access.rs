@@ -7,16 +7,25 @@ use canvass_e2e::{Server, run, run_with_stdin, stderr_of, stdout_of};
 
 /// Every route and its policy. A new route, or a changed policy, must be written here too.
 const EXPECTED_POLICIES: &[(&str, &str)] = &[
+    ("/", "Public"),
     ("/account", "Requires(Identify)"),
     ("/account/totp", "Requires(Identify)"),
     ("/admin/audit", "Requires(Administer)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
+    ("/confirm/{token}", "Public"),
     ("/healthz", "Public"),
     ("/login", "Public"),
     ("/logout", "Requires(Identify)"),
+    ("/manage", "Public"),
+    ("/manage/entry", "Public"),
+    ("/manage/{token}", "Public"),
     ("/metrics", "Public"),
     ("/readyz", "Public"),
+    ("/register", "Public"),
+    ("/register/sent", "Public"),
+    ("/static/canvass.css", "Public"),
+    ("/static/logo", "Public"),
     ("/tiles/{layers}/{z}/{x}/{y}", "Requires(ViewMap)"),
     ("/tiles/{tileset}", "Requires(ViewMap)"),
 ];
@@ -28,6 +37,10 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         "/logout" => (reqwest::Method::POST, 400),
         // TOTP is for people signed in with a password; a key gets a 400 from the handler.
         "/account/totp" => (reqwest::Method::GET, 400),
+        // Public owner pages: a made-up link is unknown, and no owner session is open.
+        "/confirm/{token}" | "/manage/{token}" => (reqwest::Method::GET, 404),
+        "/manage/entry" => (reqwest::Method::GET, 401),
+        "/static/logo" => (reqwest::Method::GET, 404),
         _ => (reqwest::Method::GET, 200),
     }
 }

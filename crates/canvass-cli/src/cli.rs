@@ -285,6 +285,92 @@ pub struct ServeArgs {
     #[arg(long, env = "CANVASS_TILE_MAX_ZOOM", default_value_t = 22, value_name = "Z",
           value_parser = clap::value_parser!(u8).range(0..=24))]
     pub tile_max_zoom: u8,
+
+    /// The department's name on the public pages and in e-mails.
+    #[arg(
+        long,
+        env = "CANVASS_DEPARTMENT_NAME",
+        default_value = "Demo City Police Department",
+        value_name = "NAME"
+    )]
+    pub department_name: String,
+
+    /// The department's public phone number, shown on every public page.
+    #[arg(
+        long,
+        env = "CANVASS_DEPARTMENT_PHONE",
+        default_value = "(925) 555-0100",
+        value_name = "PHONE"
+    )]
+    pub department_phone: String,
+
+    /// The department's public e-mail address, shown on every public page.
+    #[arg(
+        long,
+        env = "CANVASS_DEPARTMENT_EMAIL",
+        default_value = "cameras@demo-city.example",
+        value_name = "ADDRESS"
+    )]
+    pub department_email: String,
+
+    /// Logo shown in the public pages' header (SVG or PNG file).
+    #[arg(long, env = "CANVASS_DEPARTMENT_LOGO", value_name = "FILE")]
+    pub department_logo: Option<std::path::PathBuf>,
+
+    /// Name of the area the registry covers, as refusals name it.
+    #[arg(
+        long,
+        env = "CANVASS_JURISDICTION_NAME",
+        default_value = "Demo City",
+        value_name = "NAME"
+    )]
+    pub jurisdiction_name: String,
+
+    /// Consent text in English (default: the built-in wording naming the department).
+    #[arg(
+        long,
+        env = "CANVASS_CONSENT_EN",
+        value_name = "TEXT",
+        requires = "consent_es"
+    )]
+    pub consent_en: Option<String>,
+
+    /// Consent text in Spanish (give both or neither).
+    #[arg(
+        long,
+        env = "CANVASS_CONSENT_ES",
+        value_name = "TEXT",
+        requires = "consent_en"
+    )]
+    pub consent_es: Option<String>,
+
+    /// Version of the consent text, recorded with every registration.
+    #[arg(
+        long,
+        env = "CANVASS_CONSENT_VERSION",
+        default_value = "demo-2026-01",
+        value_name = "VERSION"
+    )]
+    pub consent_version: String,
+
+    /// Base URL of the public site, for links in e-mails (default: http://<listen>).
+    #[arg(long, env = "CANVASS_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+
+    /// Public form posts (register, manage) allowed per client address per minute (then 429).
+    #[arg(long, env = "CANVASS_FORM_POSTS_PER_MINUTE", default_value_t = 20, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub form_posts_per_minute: u32,
+
+    /// Folder of the browser files fetched by scripts/web-assets (MapLibre GL JS for the pin
+    /// map); without them the public form offers latitude and longitude fields only.
+    #[arg(
+        long,
+        env = "CANVASS_WEB_ASSETS_DIR",
+        default_value = "target/web",
+        value_name = "DIR"
+    )]
+    pub web_assets_dir: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -30,7 +30,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         return Err(e);
     }
     let db = Arc::new(db);
+    let public = Arc::new(canvass_server::PublicSettings::new(
+        department(&args)?,
+        canvass_server::RateLimiter::new(args.form_posts_per_minute, Duration::from_secs(60)),
+        canvass_server::MapLibre::load(&args.web_assets_dir),
+    )?);
     let state = AppState {
+        public,
+        mailer: Arc::new(mailer),
         db: db.clone(),
         metrics: Metrics::new()?,
         sessions: canvass_server::SessionSettings {
@@ -69,6 +76,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let address = listener.local_addr()?;
     println!("Canvass listening on http://{address}");
 
+    let unconfirmed = tokio::spawn(purge_unconfirmed(db.clone()));
     let purger = tokio::spawn(purge_sessions(
         db.clone(),
         Duration::from_secs(args.session_idle_minutes * 60),
@@ -85,7 +93,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }
     };
     let served = canvass_server::serve(listener, app, shutdown).await;
-    for task in [purger, sync] {
+    for task in [purger, sync, unconfirmed] {
         task.abort();
         let _ = task.await;
     }
@@ -134,6 +142,60 @@ async fn prepare(
         }
     }
     Ok(())
+}
+
+/// The department as the public pages show it, from the serve flags.
+fn department(args: &ServeArgs) -> anyhow::Result<canvass_server::Department> {
+    let logo = match &args.department_logo {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| anyhow::anyhow!("department logo {}: {e}", path.display()))?;
+            let content_type = if bytes.starts_with(b"\x89PNG") {
+                "image/png"
+            } else if std::str::from_utf8(&bytes).is_ok_and(|t| t.contains("<svg")) {
+                "image/svg+xml"
+            } else {
+                anyhow::bail!("department logo {} is neither PNG nor SVG", path.display());
+            };
+            Some((bytes, content_type))
+        }
+        None => None,
+    };
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen))
+        .trim_end_matches('/')
+        .to_owned();
+    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+        anyhow::bail!("--public-url must start with http:// or https://");
+    }
+    Ok(canvass_server::Department {
+        name: args.department_name.clone(),
+        phone: args.department_phone.clone(),
+        email: args.department_email.clone(),
+        logo,
+        consent: args.consent_en.clone().zip(args.consent_es.clone()),
+        consent_version: args.consent_version.clone(),
+        jurisdiction_name: args.jurisdiction_name.clone(),
+        public_url,
+    })
+}
+
+/// Deletes registrations never confirmed within seven days, hourly.
+async fn purge_unconfirmed(db: Arc<Database>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let Ok(client) = db.client().await else {
+            continue;
+        };
+        match canvass_db::registrations::purge_unconfirmed(&**client).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "unconfirmed registrations purged"),
+            Err(e) => tracing::warn!(error = %e, "cannot purge unconfirmed registrations"),
+        }
+    }
 }
 
 /// Deletes ended sessions every ten minutes, so the table holds only live ones.

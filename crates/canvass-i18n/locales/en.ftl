@@ -103,6 +103,8 @@ problem-ambiguous = This address matches more than one place. Please place your 
 problem-expired-form = This form expired. Please send it again.
 problem-rate-limited = Too many attempts from your connection. Please wait a minute and try again.
 problem-too-large = That was too much data for one registration.
+problem-unavailable = Something went wrong on our side. Nothing was lost; please try again in a few minutes.
+unavailable-heading = The service is unavailable
 
 ## After registering
 sent-heading = Check your e-mail

@@ -103,6 +103,8 @@ problem-ambiguous = Esta dirección coincide con más de un lugar. Marque su ubi
 problem-expired-form = Este formulario venció. Envíelo de nuevo, por favor.
 problem-rate-limited = Demasiados intentos desde su conexión. Espere un minuto e intente de nuevo.
 problem-too-large = Son demasiados datos para un registro.
+problem-unavailable = Algo falló de nuestro lado. No se perdió nada; intente de nuevo en unos minutos.
+unavailable-heading = El servicio no está disponible
 
 ## Después de registrarse
 sent-heading = Revise su correo

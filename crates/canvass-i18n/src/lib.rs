@@ -33,13 +33,13 @@ impl Messages {
     /// Parses the compiled-in message files.
     pub fn load() -> Result<Messages, MessagesError> {
         let mut bundles = HashMap::new();
-        for (language, tag, text) in [(Language::En, "en", ENGLISH), (Language::Es, "es", SPANISH)] {
-            let resource = FluentResource::try_new(text.to_owned()).map_err(|(_, errors)| {
-                MessagesError {
+        for (language, tag, text) in [(Language::En, "en", ENGLISH), (Language::Es, "es", SPANISH)]
+        {
+            let resource =
+                FluentResource::try_new(text.to_owned()).map_err(|(_, errors)| MessagesError {
                     language: tag,
                     detail: format!("{errors:?}"),
-                }
-            })?;
+                })?;
             let id = tag.parse().map_err(|_| MessagesError {
                 language: tag,
                 detail: "bad language tag".into(),
@@ -47,10 +47,12 @@ impl Messages {
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
             // Plain text out: no Unicode isolation marks around placeables.
             bundle.set_use_isolating(false);
-            bundle.add_resource(resource).map_err(|errors| MessagesError {
-                language: tag,
-                detail: format!("{errors:?}"),
-            })?;
+            bundle
+                .add_resource(resource)
+                .map_err(|errors| MessagesError {
+                    language: tag,
+                    detail: format!("{errors:?}"),
+                })?;
             bundles.insert(language, bundle);
         }
         Ok(Messages { bundles })
@@ -113,6 +115,9 @@ mod tests {
         let messages = Messages::load().unwrap();
         let text = messages.format(Language::Es, "problem-too-long", &[("max", "200")]);
         assert_eq!(text, "Use como máximo 200 caracteres.");
-        assert_eq!(messages.get(Language::En, "no-such-message"), "no-such-message");
+        assert_eq!(
+            messages.get(Language::En, "no-such-message"),
+            "no-such-message"
+        );
     }
 }

@@ -14,6 +14,7 @@ mod key_cache;
 mod keys;
 mod login;
 mod metrics;
+pub mod public;
 mod rate_limit;
 pub mod sync;
 pub mod tiles;
@@ -29,7 +30,6 @@ use axum::routing::get;
 use canvass_db::Database;
 use canvass_model::Permission;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -38,6 +38,7 @@ pub use error::ApiError;
 pub use key_cache::KeyCache;
 pub use keys::ContactKeys;
 pub use metrics::Metrics;
+pub use public::{Department, MapLibre, PublicSettings};
 pub use rate_limit::RateLimiter;
 pub use tiles::{TileService, TileSettings};
 
@@ -92,6 +93,10 @@ pub struct AppState {
     pub key_cache: Arc<KeyCache>,
     /// The camera index and tile cache.
     pub tiles: Arc<TileService>,
+    /// The department, the public pages' words and their form rate limit.
+    pub public: Arc<public::PublicSettings>,
+    /// Outgoing mail.
+    pub mailer: Arc<canvass_mail::Mailer>,
 }
 
 /// How long sessions live, how their cookie is sent, and who must use a second factor.
@@ -123,6 +128,43 @@ impl Default for SessionSettings {
 pub fn routes() -> Routes {
     use Access::{Public, Requires, RequiresPii};
     Routes::default()
+        .route("/", Public, get(public::home))
+        .route("/static/canvass.css", Public, get(public::stylesheet))
+        .route("/static/logo", Public, get(public::logo))
+        .route("/static/pin-map.js", Public, get(public::pin_map_script))
+        .route(
+            "/static/vendor/maplibre-gl.js",
+            Public,
+            get(public::maplibre_js),
+        )
+        .route(
+            "/static/vendor/maplibre-gl.css",
+            Public,
+            get(public::maplibre_css),
+        )
+        .route(
+            "/public/tiles/basemap/{z}/{x}/{y}",
+            Public,
+            get(public::basemap_tile),
+        )
+        .route(
+            "/register",
+            Public,
+            get(public::register).post(public::register_submit),
+        )
+        .route("/register/sent", Public, get(public::register_sent))
+        .route("/confirm/{token}", Public, get(public::confirm))
+        .route(
+            "/manage",
+            Public,
+            get(public::manage).post(public::manage_request),
+        )
+        .route("/manage/{token}", Public, get(public::manage_link))
+        .route(
+            "/manage/entry",
+            Public,
+            get(public::entry).post(public::entry_action),
+        )
         .route("/healthz", Public, get(health::healthz))
         .route("/readyz", Public, get(health::readyz))
         .route("/metrics", Public, get(metrics::render))
@@ -182,13 +224,38 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .fallback(not_found)
         .with_state(state)
         .layer(axum::middleware::from_fn(security_headers))
-        .layer(RequestBodyLimitLayer::new(limits.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(limits, limit_body))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
+}
+
+/// Bodies above `max_body_bytes` get 413 before any handler runs, except on the public forms,
+/// whose handlers read up to their own, larger limit so that an oversized field is refused in
+/// the reader's language with the rest of the form kept.
+async fn limit_body(
+    axum::extract::State(limits): axum::extract::State<Limits>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if public::reads_its_own_body(request.uri().path()) {
+        return next.run(request).await;
+    }
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limits.max_body_bytes) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
+    }
+    let max = limits.max_body_bytes;
+    next.run(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, max))))
+        .await
 }
 
 /// Headers every response carries: no sniffing, no framing, no referrer leaking a token in a

@@ -88,13 +88,7 @@ pub(crate) async fn tile(
             "tile addresses end in .mvt, e.g. /tiles/cameras/14/2638/6321.mvt",
         )
     })?;
-    let tile = TileId::new(
-        coordinate("z", &z)?,
-        coordinate("x", &x)?.into(),
-        coordinate("y", y)?.into(),
-        tiles.settings.max_zoom,
-    )
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    let tile = parse_tile(&z, &x, y, tiles.settings.max_zoom)?;
     let key = TileKey {
         layers: render::effective_layers(requested, tile.z, tiles.settings.points_from_zoom),
         fields: FieldSet::Standard,
@@ -181,6 +175,17 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
             });
             name.eq_ignore_ascii_case("gzip") && !refused
         })
+}
+
+/// A tile address from its three path segments, refused with a message that names the problem.
+pub(crate) fn parse_tile(z: &str, x: &str, y: &str, max_zoom: u8) -> Result<TileId, ApiError> {
+    TileId::new(
+        coordinate("z", z)?,
+        coordinate("x", x)?.into(),
+        coordinate("y", y)?.into(),
+        max_zoom,
+    )
+    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
 fn parse_layers(list: &str) -> Result<LayerSet, ApiError> {

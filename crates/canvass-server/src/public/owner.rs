@@ -1,0 +1,692 @@
+//! Owners without passwords: the confirmation link, `/manage` (a single-use link by e-mail),
+//! and the page behind it (edit, add or remove cameras, pause, opt out).
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canvass_db::registrations::{self, OwnedRegistration, TokenPurpose};
+use canvass_mail::Outgoing;
+use canvass_model::submission::{CameraInput, NewRegistration, SubmissionInput, normalise_email};
+use canvass_model::{Language, RegistrationStatus};
+use sha2::{Digest, Sha256};
+
+use super::form::{self, Action, Feedback};
+use super::locate::{Located, locate};
+use super::register::{location_feedback, message_page, read_form};
+use super::{
+    LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
+};
+use crate::AppState;
+use crate::html::escape;
+
+/// The owner-session cookie a manage link opens. SameSite=Lax: the link is followed from a
+/// mail client, a cross-site navigation that Strict would strip.
+const OWNER_COOKIE: &str = "canvass_owner";
+
+/// An e-mail from messages `{prefix}-subject` and `{prefix}-body`.
+pub(crate) fn mail(
+    s: &PublicSettings,
+    lang: Language,
+    prefix: &str,
+    args: &[(&str, &str)],
+) -> Outgoing {
+    let mut all: Vec<(&str, &str)> = vec![("department", &s.department.name)];
+    all.extend_from_slice(args);
+    Outgoing {
+        subject: s.messages.format(lang, &format!("{prefix}-subject"), &all),
+        text: s.messages.format(lang, &format!("{prefix}-body"), &all) + "\n",
+    }
+}
+
+/// `GET /confirm/{token}`: the double opt-in.
+pub(crate) async fn confirm(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = language(query.lang.as_deref(), &headers);
+    let s = &state.public;
+    let confirmed = async {
+        let client = state.db.client().await?;
+        match registrations::take(&**client, &token, TokenPurpose::Confirm).await? {
+            Some(id) => registrations::confirm(&**client, id).await,
+            None => Ok(false),
+        }
+    }
+    .await;
+    let (status, heading, text) = match confirmed {
+        Ok(true) => (StatusCode::OK, "confirmed-heading", "confirmed-body"),
+        Ok(false) => (
+            StatusCode::NOT_FOUND,
+            "link-invalid-heading",
+            "link-invalid-body",
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "confirmation failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable-heading",
+                "problem-unavailable",
+            )
+        }
+    };
+    html(
+        status,
+        message_page(s, lang, heading, text, "/register"),
+        lang,
+        remember,
+    )
+}
+
+fn manage_form(
+    s: &PublicSettings,
+    lang: Language,
+    csrf: &str,
+    notice: Option<&str>,
+    email: &str,
+    error: Option<&str>,
+) -> String {
+    let t = |id: &str| escape(&s.t(lang, id));
+    let notice = notice
+        .map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n)))
+        .unwrap_or_default();
+    let (error_html, invalid) = match error {
+        Some(e) => (
+            format!("<p class=\"error\" id=\"email-error\">{}</p>", escape(e)),
+            " aria-invalid=\"true\" aria-describedby=\"email-error\"",
+        ),
+        None => (String::new(), ""),
+    };
+    let body = format!(
+        "<h1>{}</h1>{notice}<p>{}</p><form method=\"post\" action=\"/manage?lang={l}\" novalidate>\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <label for=\"email\">{}</label>{error_html}\
+         <input type=\"email\" id=\"email\" name=\"email\" autocomplete=\"email\" value=\"{}\"{invalid}>\
+         <div class=\"actions\"><button>{}</button></div></form>",
+        t("manage-heading"),
+        t("manage-intro"),
+        escape(csrf),
+        t("field-email"),
+        escape(&email.chars().take(254).collect::<String>()),
+        t("manage-send"),
+        l = lang.as_str(),
+    );
+    layout::public_page(s, lang, &s.t(lang, "manage-heading"), &body, "/manage", &[])
+}
+
+/// `GET /manage`: asks for the e-mail address.
+pub(crate) async fn manage(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = language(query.lang.as_deref(), &headers);
+    let csrf = form_csrf(&headers);
+    let page = manage_form(&state.public, lang, &csrf, None, "", None);
+    with_form_csrf(
+        html(StatusCode::OK, page, lang, remember),
+        &csrf,
+        state.sessions.secure_cookies,
+    )
+}
+
+/// `POST /manage`: e-mails a single-use link when the address is registered. The answer is the
+/// same either way, so the form reveals nobody's registration.
+pub(crate) async fn manage_request(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let s = &state.public;
+    let (lang, _) = language(query.lang.as_deref(), &headers);
+    let csrf = form_csrf(&headers);
+    let secure = state.sessions.secure_cookies;
+    let answer = |status, notice: Option<String>, email: &str, error: Option<String>| {
+        let page = manage_form(s, lang, &csrf, notice.as_deref(), email, error.as_deref());
+        with_form_csrf(html(status, page, lang, false), &csrf, secure)
+    };
+    let Some(bytes) = read_form(body).await else {
+        return answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            None,
+            "",
+            Some(s.t(lang, "problem-too-large")),
+        );
+    };
+    let mut email = String::new();
+    let mut posted_csrf = String::new();
+    for (key, value) in form_urlencoded::parse(&bytes) {
+        match key.as_ref() {
+            "email" => email = value.into_owned(),
+            "csrf" => posted_csrf = value.into_owned(),
+            _ => {}
+        }
+    }
+    if !form_csrf_ok(&headers, &posted_csrf) {
+        return answer(
+            StatusCode::FORBIDDEN,
+            None,
+            &email,
+            Some(s.t(lang, "problem-expired-form")),
+        );
+    }
+    if s.form_limiter.check(peer.ip()).is_err() {
+        return answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            None,
+            &email,
+            Some(s.t(lang, "problem-rate-limited")),
+        );
+    }
+    let normalised = match normalise_email(&email) {
+        Ok(e) => e,
+        Err(problem) => {
+            return answer(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                &email,
+                Some(form::say(s, lang, problem)),
+            );
+        }
+    };
+    let sent = async {
+        let client = state.db.client().await.map_err(|e| e.to_string())?;
+        let keys = state.contact_keys.ring();
+        let Some(id) = registrations::find_by_email(&**client, &keys, &normalised)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
+        let owner_language = registrations::load(&**client, &keys, id)
+            .await
+            .map_err(|e| e.to_string())?
+            .map_or(lang, |r| r.details.language);
+        let token = registrations::issue(
+            &**client,
+            id,
+            TokenPurpose::Manage,
+            registrations::MANAGE_TTL,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        let link = format!(
+            "{}/manage/{token}?lang={}",
+            s.department.public_url,
+            owner_language.as_str()
+        );
+        let message = mail(s, owner_language, "mail-manage", &[("link", &link)]);
+        state
+            .mailer
+            .send(&normalised, &message)
+            .await
+            .map_err(|e| e.to_string())
+    }
+    .await;
+    match sent {
+        Ok(()) => answer(StatusCode::OK, Some(s.t(lang, "manage-sent")), "", None),
+        Err(e) => {
+            tracing::warn!(error = %e, "manage link not sent");
+            answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                None,
+                &email,
+                Some(s.t(lang, "problem-unavailable")),
+            )
+        }
+    }
+}
+
+/// `GET /manage/{token}`: uses the link once and opens a short owner session.
+pub(crate) async fn manage_link(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = language(query.lang.as_deref(), &headers);
+    let opened = async {
+        let client = state.db.client().await?;
+        match registrations::take(&**client, &token, TokenPurpose::Manage).await? {
+            Some(id) => registrations::issue(
+                &**client,
+                id,
+                TokenPurpose::Session,
+                registrations::OWNER_SESSION_TTL,
+            )
+            .await
+            .map(Some),
+            None => Ok(None),
+        }
+    }
+    .await;
+    match opened {
+        Ok(Some(session)) => {
+            let mut cookie = format!(
+                "{OWNER_COOKIE}={session}; Path=/manage; HttpOnly; SameSite=Lax; Max-Age={}",
+                registrations::OWNER_SESSION_TTL.as_secs()
+            );
+            if state.sessions.secure_cookies {
+                cookie.push_str("; Secure");
+            }
+            let mut response = (
+                StatusCode::SEE_OTHER,
+                [(
+                    header::LOCATION,
+                    format!("/manage/entry?lang={}", lang.as_str()),
+                )],
+            )
+                .into_response();
+            if let Ok(value) = HeaderValue::from_str(&cookie) {
+                response.headers_mut().append(header::SET_COOKIE, value);
+            }
+            response
+                .headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(None) => {
+            let page = message_page(
+                &state.public,
+                lang,
+                "link-invalid-heading",
+                "link-invalid-body",
+                "/manage",
+            );
+            html(StatusCode::NOT_FOUND, page, lang, remember)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "manage link failed");
+            let page = message_page(
+                &state.public,
+                lang,
+                "unavailable-heading",
+                "problem-unavailable",
+                "/manage",
+            );
+            html(StatusCode::SERVICE_UNAVAILABLE, page, lang, remember)
+        }
+    }
+}
+
+/// The form token of an owner session: derived from the session secret, so only the holder of
+/// the cookie can compute it.
+fn session_csrf(session: &str) -> String {
+    let digest = Sha256::digest(format!("canvass/owner-csrf/{session}").as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The form's values from a stored registration.
+fn input_from(r: &NewRegistration) -> SubmissionInput {
+    SubmissionInput {
+        name: r.name.clone(),
+        phone: r.phone.clone().unwrap_or_default(),
+        email: r.email.clone(),
+        language: r.language.as_str().into(),
+        contact_method: r.contact_method.as_str().into(),
+        kind: r.kind.as_str().into(),
+        business_name: r.business_name.clone().unwrap_or_default(),
+        address: r.address.clone(),
+        latitude: String::new(),
+        longitude: String::new(),
+        cameras: r
+            .cameras
+            .iter()
+            .map(|c| CameraInput {
+                placement: c.placement.as_str().into(),
+                views: c.views.iter().map(|v| v.as_str().to_owned()).collect(),
+                facing: c
+                    .facing_deg
+                    .map(|f| {
+                        canvass_model::submission::COMPASS
+                            .iter()
+                            .find(|(_, d)| (*d - f).abs() < 1e-6)
+                            .map_or_else(|| format!("{f}"), |(p, _)| (*p).to_owned())
+                    })
+                    .unwrap_or_default(),
+                retention_days: c.retention_days.map(|d| d.to_string()).unwrap_or_default(),
+                recording_mode: c.recording_mode.as_str().into(),
+                can_export: c.can_export.as_str().into(),
+                notes: c.notes.clone().unwrap_or_default(),
+            })
+            .collect(),
+        consent: true,
+    }
+}
+
+fn entry_page(
+    s: &PublicSettings,
+    lang: Language,
+    owned: &OwnedRegistration,
+    input: &SubmissionInput,
+    feedback: &Feedback,
+    csrf: &str,
+    notice: Option<&str>,
+) -> String {
+    let t = |id: &str| escape(&s.t(lang, id));
+    let status = s.t(lang, &format!("status-{}", owned.status.as_str()));
+    let notice = notice
+        .map(|n| format!("<p class=\"notice\" role=\"status\">{}</p>", escape(n)))
+        .unwrap_or_default();
+    let action = format!("/manage/entry?lang={}", lang.as_str());
+    let form_html = form::registration_form(
+        s,
+        lang,
+        input,
+        feedback,
+        csrf,
+        &action,
+        Some(owned.location),
+    )
+    .replace(
+        &format!("value=\"submit\">{}</button>", t("register-submit")),
+        &format!("value=\"submit\">{}</button>", t("entry-save")),
+    );
+    let pause = match owned.status {
+        RegistrationStatus::Active => Some(("pause", "entry-pause")),
+        RegistrationStatus::Paused => Some(("resume", "entry-resume")),
+        _ => None,
+    };
+    let pause_html = pause
+        .map(|(value, label)| {
+            format!(
+                "<form method=\"post\" action=\"{action}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                 <div class=\"actions\"><button class=\"secondary\" name=\"action\" value=\"{value}\">{}</button></div></form>",
+                escape(csrf),
+                t(label)
+            )
+        })
+        .unwrap_or_default();
+    let body = format!(
+        "<h1>{}</h1>{notice}<p>{}</p>{form_html}{pause_html}\
+         <h2>{}</h2><p>{}</p><form method=\"post\" action=\"{action}\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+         <div class=\"actions\"><button class=\"danger\" name=\"action\" value=\"opt_out\">{}</button></div></form>",
+        t("entry-heading"),
+        escape(
+            &s.messages
+                .format(lang, "entry-status", &[("status", &status)])
+        ),
+        t("optout-heading"),
+        t("optout-body"),
+        escape(csrf),
+        t("optout-confirm"),
+    );
+    layout::public_page(
+        s,
+        lang,
+        &s.t(lang, "entry-heading"),
+        &body,
+        "/manage/entry",
+        s.map_scripts(),
+    )
+}
+
+async fn owner_session(state: &AppState, headers: &HeaderMap) -> Option<(String, i64)> {
+    let token = crate::login::cookie(headers, OWNER_COOKIE).filter(|t| !t.is_empty())?;
+    let client = state.db.client().await.ok()?;
+    let id = registrations::session_registration(&**client, &token)
+        .await
+        .ok()??;
+    Some((token, id))
+}
+
+fn session_ended(state: &AppState, lang: Language) -> Response {
+    let page = message_page(
+        &state.public,
+        lang,
+        "link-invalid-heading",
+        "session-ended",
+        "/manage",
+    );
+    html(StatusCode::UNAUTHORIZED, page, lang, false)
+}
+
+/// `GET /manage/entry`: the owner's registration, editable.
+pub(crate) async fn entry(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = language(query.lang.as_deref(), &headers);
+    let Some((session, id)) = owner_session(&state, &headers).await else {
+        return session_ended(&state, lang);
+    };
+    let loaded = match state.db.client().await {
+        Ok(client) => registrations::load(&**client, &state.contact_keys.ring(), id)
+            .await
+            .ok()
+            .flatten(),
+        Err(_) => None,
+    };
+    let Some(owned) = loaded else {
+        return session_ended(&state, lang);
+    };
+    let input = input_from(&owned.details);
+    let page = entry_page(
+        &state.public,
+        lang,
+        &owned,
+        &input,
+        &Feedback::default(),
+        &session_csrf(&session),
+        None,
+    );
+    html(StatusCode::OK, page, lang, remember)
+}
+
+/// `POST /manage/entry`: save, add or remove a camera, pause or resume, opt out.
+pub(crate) async fn entry_action(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let s = &state.public;
+    let (lang, _) = language(query.lang.as_deref(), &headers);
+    let Some((session, id)) = owner_session(&state, &headers).await else {
+        return session_ended(&state, lang);
+    };
+    let csrf = session_csrf(&session);
+    let keys = state.contact_keys.ring();
+    let mut client = match state.db.client().await {
+        Ok(c) => c,
+        Err(_) => return session_ended(&state, lang),
+    };
+    let Some(owned) = registrations::load(&**client, &keys, id)
+        .await
+        .ok()
+        .flatten()
+    else {
+        return session_ended(&state, lang);
+    };
+    let show = |status,
+                input: &SubmissionInput,
+                feedback: Feedback,
+                notice: Option<String>,
+                owned: &OwnedRegistration| {
+        let page = entry_page(s, lang, owned, input, &feedback, &csrf, notice.as_deref());
+        html(status, page, lang, false)
+    };
+    let Some(bytes) = read_form(body).await else {
+        let feedback = Feedback::banner(s.t(lang, "problem-too-large"));
+        return show(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &input_from(&owned.details),
+            feedback,
+            None,
+            &owned,
+        );
+    };
+    let mut posted = form::parse(&bytes);
+    if posted.csrf.is_empty() || posted.csrf != csrf {
+        let feedback = Feedback::banner(s.t(lang, "problem-expired-form"));
+        let input = if posted.input.email.is_empty() {
+            input_from(&owned.details)
+        } else {
+            posted.input
+        };
+        return show(StatusCode::FORBIDDEN, &input, feedback, None, &owned);
+    }
+    match posted.action {
+        Some(Action::AddCamera) => {
+            posted.input.cameras.push(CameraInput::default());
+            show(
+                StatusCode::OK,
+                &posted.input,
+                Feedback::default(),
+                None,
+                &owned,
+            )
+        }
+        Some(Action::RemoveCamera(i))
+            if i < posted.input.cameras.len() && posted.input.cameras.len() > 1 =>
+        {
+            posted.input.cameras.remove(i);
+            show(
+                StatusCode::OK,
+                &posted.input,
+                Feedback::default(),
+                None,
+                &owned,
+            )
+        }
+        Some(Action::Pause | Action::Resume) => {
+            let pause = posted.action == Some(Action::Pause);
+            let _ = registrations::set_paused(&**client, id, pause).await;
+            let Some(owned) = registrations::load(&**client, &keys, id)
+                .await
+                .ok()
+                .flatten()
+            else {
+                return session_ended(&state, lang);
+            };
+            let notice = s.t(
+                lang,
+                if pause {
+                    "entry-paused"
+                } else {
+                    "entry-resumed"
+                },
+            );
+            show(
+                StatusCode::OK,
+                &input_from(&owned.details),
+                Feedback::default(),
+                Some(notice),
+                &owned,
+            )
+        }
+        Some(Action::OptOut) => match registrations::opt_out(&mut client, &keys, id).await {
+            Ok(receipt) => {
+                if let Some((email, owner_language)) = receipt {
+                    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+                    let message = mail(s, owner_language, "mail-optout", &[("date", &date)]);
+                    if let Err(e) = state.mailer.send(&email, &message).await {
+                        tracing::warn!(error = %e, "opt-out receipt not sent");
+                    }
+                }
+                let page = message_page(
+                    s,
+                    lang,
+                    "optout-done-heading",
+                    "optout-done-body",
+                    "/manage",
+                );
+                let mut response = html(StatusCode::OK, page, lang, false);
+                if let Ok(value) = HeaderValue::from_str(&format!(
+                    "{OWNER_COOKIE}=; Path=/manage; Max-Age=0; HttpOnly; SameSite=Lax"
+                )) {
+                    response.headers_mut().append(header::SET_COOKIE, value);
+                }
+                response
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "opt-out failed");
+                let feedback = Feedback::banner(s.t(lang, "problem-unavailable"));
+                show(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &input_from(&owned.details),
+                    feedback,
+                    None,
+                    &owned,
+                )
+            }
+        },
+        _ => {
+            // Consent was given at registration; the edit form does not ask again.
+            posted.input.consent = true;
+            let registration = match posted.input.validate() {
+                Ok(r) => r,
+                Err(errors) => {
+                    let feedback = Feedback::from_errors(s, lang, &errors);
+                    return show(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &posted.input,
+                        feedback,
+                        None,
+                        &owned,
+                    );
+                }
+            };
+            let unchanged_place =
+                registration.pin.is_none() && registration.address == owned.details.address;
+            let location = if unchanged_place {
+                owned.location
+            } else {
+                match locate(&**client, &registration.address, registration.pin).await {
+                    Ok(Located::At(lon, lat)) => (lon, lat),
+                    Ok(problem) => {
+                        let feedback = location_feedback(s, lang, problem);
+                        return show(
+                            StatusCode::UNPROCESSABLE_ENTITY,
+                            &posted.input,
+                            feedback,
+                            None,
+                            &owned,
+                        );
+                    }
+                    Err(_) => return session_ended(&state, lang),
+                }
+            };
+            match registrations::update(&mut client, keys.current(), id, &registration, location)
+                .await
+            {
+                Ok(()) => {
+                    let Some(owned) = registrations::load(&**client, &keys, id)
+                        .await
+                        .ok()
+                        .flatten()
+                    else {
+                        return session_ended(&state, lang);
+                    };
+                    let notice = s.t(lang, "entry-saved");
+                    show(
+                        StatusCode::OK,
+                        &input_from(&owned.details),
+                        Feedback::default(),
+                        Some(notice),
+                        &owned,
+                    )
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "owner update failed");
+                    let feedback = Feedback::banner(s.t(lang, "problem-unavailable"));
+                    show(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        &posted.input,
+                        feedback,
+                        None,
+                        &owned,
+                    )
+                }
+            }
+        }
+    }
+}

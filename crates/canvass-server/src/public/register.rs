@@ -1,0 +1,325 @@
+//! `/register`: the registration form, and what happens when it is sent.
+
+use std::net::SocketAddr;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canvass_db::registrations::{self, Intake, TokenPurpose};
+use canvass_model::submission::{CameraInput, SubmissionInput};
+use canvass_model::{Language, RegistrationStatus, Source};
+
+use super::form::{self, Action, Feedback};
+use super::locate::{Located, locate};
+use super::{
+    LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
+};
+use crate::AppState;
+use crate::html::escape;
+
+/// Largest registration form body read. Far beyond any real form (20 cameras with long notes
+/// is under 64 KiB), so that an oversized field is refused beside its field with everything
+/// else kept; a body beyond even this is refused whole.
+pub(crate) const FORM_BODY_LIMIT: usize = 4 << 20;
+
+/// `GET /register`.
+pub(crate) async fn register(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = language(query.lang.as_deref(), &headers);
+    let input = SubmissionInput {
+        language: lang.as_str().to_owned(),
+        cameras: vec![CameraInput::default()],
+        ..SubmissionInput::default()
+    };
+    let csrf = form_csrf(&headers);
+    let centre = super::basemap::centre(&state).await;
+    let page = form_page(&state, lang, &input, &Feedback::default(), &csrf, centre);
+    with_form_csrf(
+        html(StatusCode::OK, page, lang, remember),
+        &csrf,
+        state.sessions.secure_cookies,
+    )
+}
+
+fn form_page(
+    state: &AppState,
+    lang: Language,
+    input: &SubmissionInput,
+    feedback: &Feedback,
+    csrf: &str,
+    map_centre: Option<(f64, f64)>,
+) -> String {
+    let s = &state.public;
+    let body = format!(
+        "<h1>{}</h1><p>{}</p>{}",
+        escape(&s.t(lang, "register-heading")),
+        escape(&s.t(lang, "register-intro")),
+        form::registration_form(
+            s,
+            lang,
+            input,
+            feedback,
+            csrf,
+            &format!("/register?lang={}", lang.as_str()),
+            map_centre,
+        )
+    );
+    layout::public_page(
+        s,
+        lang,
+        &s.t(lang, "register-heading"),
+        &body,
+        "/register",
+        s.map_scripts(),
+    )
+}
+
+/// Reads a form body up to [`FORM_BODY_LIMIT`]; `None` when it is larger.
+pub(crate) async fn read_form(body: Body) -> Option<axum::body::Bytes> {
+    axum::body::to_bytes(body, FORM_BODY_LIMIT).await.ok()
+}
+
+/// A short page with a heading and a paragraph.
+pub(crate) fn message_page(
+    s: &PublicSettings,
+    lang: Language,
+    heading: &str,
+    text: &str,
+    path: &str,
+) -> String {
+    let body = format!(
+        "<h1>{}</h1><p class=\"notice\">{}</p>",
+        escape(&s.t(lang, heading)),
+        escape(&s.t(lang, text))
+    );
+    layout::public_page(s, lang, &s.t(lang, heading), &body, path, &[])
+}
+
+/// `POST /register`.
+pub(crate) async fn register_submit(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let s = &state.public;
+    let (lang, _) = language(query.lang.as_deref(), &headers);
+    let secure = state.sessions.secure_cookies;
+    let fresh = form_csrf(&headers);
+    let centre = super::basemap::centre(&state).await;
+    let Some(bytes) = read_form(body).await else {
+        let feedback = Feedback::banner(s.t(lang, "problem-too-large"));
+        let input = SubmissionInput {
+            cameras: vec![CameraInput::default()],
+            ..SubmissionInput::default()
+        };
+        let page = form_page(&state, lang, &input, &feedback, &fresh, centre);
+        return with_form_csrf(
+            html(StatusCode::PAYLOAD_TOO_LARGE, page, lang, false),
+            &fresh,
+            secure,
+        );
+    };
+    let mut posted = form::parse(&bytes);
+    let refuse = |status: StatusCode, input: &SubmissionInput, feedback: Feedback| {
+        let page = form_page(&state, lang, input, &feedback, &fresh, centre);
+        with_form_csrf(html(status, page, lang, false), &fresh, secure)
+    };
+    if !form_csrf_ok(&headers, &posted.csrf) {
+        let feedback = Feedback::banner(s.t(lang, "problem-expired-form"));
+        return refuse(StatusCode::FORBIDDEN, &posted.input, feedback);
+    }
+    if let Err(wait) = s.form_limiter.check(peer.ip()) {
+        let feedback = Feedback::banner(s.t(lang, "problem-rate-limited"));
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, &posted.input, feedback);
+        if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    match posted.action {
+        Some(Action::AddCamera) => {
+            posted.input.cameras.push(CameraInput::default());
+            return refuse(StatusCode::OK, &posted.input, Feedback::default());
+        }
+        Some(Action::RemoveCamera(i))
+            if i < posted.input.cameras.len() && posted.input.cameras.len() > 1 =>
+        {
+            posted.input.cameras.remove(i);
+            return refuse(StatusCode::OK, &posted.input, Feedback::default());
+        }
+        _ => {}
+    }
+    // A bot filled in the field people never see: answer as if all went well, keep nothing.
+    if !posted.honeypot.is_empty() {
+        tracing::info!("registration honeypot filled; nothing stored");
+        return sent(lang);
+    }
+    let registration = match posted.input.validate() {
+        Ok(r) => r,
+        Err(errors) => {
+            let feedback = Feedback::from_errors(s, lang, &errors);
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback);
+        }
+    };
+    let mut client = match state.db.client().await {
+        Ok(c) => c,
+        Err(e) => return unavailable(&state, lang, e),
+    };
+    let location = match locate(&**client, &registration.address, registration.pin).await {
+        Ok(Located::At(lon, lat)) => (lon, lat),
+        Ok(problem) => {
+            let feedback = location_feedback(s, lang, problem);
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback);
+        }
+        Err(e) => return unavailable(&state, lang, e),
+    };
+    let keys = state.contact_keys.ring();
+    let outcome = match registrations::find_by_email(&**client, &keys, &registration.email).await {
+        Ok(Some(existing)) => {
+            // Already registered: the manage link instead of a duplicate.
+            match registrations::issue(
+                &**client,
+                existing,
+                TokenPurpose::Manage,
+                registrations::MANAGE_TTL,
+            )
+            .await
+            {
+                Ok(token) => {
+                    let link = format!(
+                        "{}/manage/{token}?lang={}",
+                        s.department.public_url,
+                        registration.language.as_str()
+                    );
+                    let mail = super::owner::mail(
+                        s,
+                        registration.language,
+                        "mail-already",
+                        &[("link", &link)],
+                    );
+                    state
+                        .mailer
+                        .send(&registration.email, &mail)
+                        .await
+                        .map_err(|e| e.to_string())
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Ok(None) => {
+            let intake = Intake {
+                source: Source::Web,
+                consent_version: &s.department.consent_version,
+                status: RegistrationStatus::Pending,
+            };
+            match registrations::create(
+                &mut client,
+                keys.current(),
+                &registration,
+                location,
+                intake,
+            )
+            .await
+            {
+                Ok((id, Some(token))) => {
+                    let link = format!(
+                        "{}/confirm/{token}?lang={}",
+                        s.department.public_url,
+                        registration.language.as_str()
+                    );
+                    let mail = super::owner::mail(
+                        s,
+                        registration.language,
+                        "mail-confirm",
+                        &[("name", &registration.name), ("link", &link)],
+                    );
+                    match state.mailer.send(&registration.email, &mail).await {
+                        Ok(()) => Ok(()),
+                        Err(e) => {
+                            // Without the mail the entry can never be confirmed: take it back.
+                            let _ = registrations::delete_pending(&**client, id).await;
+                            Err(e.to_string())
+                        }
+                    }
+                }
+                Ok((_, None)) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Err(e) => Err(e.to_string()),
+    };
+    match outcome {
+        Ok(()) => sent(lang),
+        Err(e) => {
+            tracing::warn!(error = %e, "registration could not be completed");
+            let feedback = Feedback::banner(s.t(lang, "problem-unavailable"));
+            refuse(StatusCode::SERVICE_UNAVAILABLE, &posted.input, feedback)
+        }
+    }
+}
+
+/// The address problem beside the address field (or the pin's, when a pin was given).
+pub(crate) fn location_feedback(s: &PublicSettings, lang: Language, problem: Located) -> Feedback {
+    let (field, text) = match problem {
+        Located::Outside => (
+            "address",
+            s.messages.format(
+                lang,
+                "problem-outside",
+                &[("jurisdiction", &s.department.jurisdiction_name)],
+            ),
+        ),
+        Located::Ambiguous => ("address", s.t(lang, "problem-ambiguous")),
+        Located::NotFound | Located::At(..) => ("address", s.t(lang, "problem-not-found")),
+    };
+    Feedback {
+        fields: vec![(field.to_owned(), text)],
+        banner: None,
+    }
+}
+
+fn sent(lang: Language) -> Response {
+    (
+        StatusCode::SEE_OTHER,
+        [(
+            header::LOCATION,
+            format!("/register/sent?lang={}", lang.as_str()),
+        )],
+    )
+        .into_response()
+}
+
+fn unavailable(state: &AppState, lang: Language, error: impl std::fmt::Display) -> Response {
+    tracing::warn!(%error, "database failure on a public page");
+    let page = message_page(
+        &state.public,
+        lang,
+        "unavailable-heading",
+        "problem-unavailable",
+        "/register",
+    );
+    html(StatusCode::SERVICE_UNAVAILABLE, page, lang, false)
+}
+
+/// `GET /register/sent`.
+pub(crate) async fn register_sent(
+    State(state): State<AppState>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (lang, remember) = language(query.lang.as_deref(), &headers);
+    let page = message_page(
+        &state.public,
+        lang,
+        "sent-heading",
+        "sent-body",
+        "/register/sent",
+    );
+    html(StatusCode::OK, page, lang, remember)
+}
