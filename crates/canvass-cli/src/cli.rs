@@ -134,7 +134,7 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations; safe to run twice or from two processes at once.
     Migrate(MigrateArgs),
     /// Load deterministic demo data for a Concord-sized city.

@@ -96,7 +96,7 @@ fn init_logging(global: &GlobalArgs) -> anyhow::Result<()> {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve(args) => serve_command::run(&cli.global, args).await,
+        Command::Serve(args) => serve_command::run(&cli.global, *args).await,
         Command::Migrate(args) => migrate_command::run(&cli.global, args).await,
         Command::Demo(args) => demo_command::run(&cli.global, args).await,
         Command::Db { action } => db_command::run(&cli.global, action),

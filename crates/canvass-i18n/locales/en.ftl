@@ -100,6 +100,7 @@ problem-phone-for-method = Please give a phone number, or choose e-mail as your 
 problem-outside = This location is outside { $jurisdiction }. The registry only covers addresses in { $jurisdiction }.
 problem-not-found = We could not find this address. Check it, or place your location on the map below.
 problem-ambiguous = This address matches more than one place. Please place your location on the map below.
+problem-not-open = Registration is not open yet: the department has not set the area it covers. Please try again later.
 problem-expired-form = This form expired. Please send it again.
 problem-rate-limited = Too many attempts from your connection. Please wait a minute and try again.
 problem-too-large = That was too much data for one registration.

@@ -100,6 +100,7 @@ problem-phone-for-method = Escriba un teléfono, o elija el correo como forma de
 problem-outside = Esta ubicación está fuera de { $jurisdiction }. El registro solo incluye direcciones de { $jurisdiction }.
 problem-not-found = No encontramos esta dirección. Revísela, o marque su ubicación en el mapa de abajo.
 problem-ambiguous = Esta dirección coincide con más de un lugar. Marque su ubicación en el mapa de abajo.
+problem-not-open = El registro aún no está abierto: el departamento no ha definido el área que cubre. Intente más tarde.
 problem-expired-form = Este formulario venció. Envíelo de nuevo, por favor.
 problem-rate-limited = Demasiados intentos desde su conexión. Espere un minuto e intente de nuevo.
 problem-too-large = Son demasiados datos para un registro.

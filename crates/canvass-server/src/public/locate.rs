@@ -17,6 +17,8 @@ pub(crate) enum Located {
     Ambiguous,
     /// The place is outside the jurisdiction.
     Outside,
+    /// No jurisdiction is loaded yet (`canvass import boundary`): registration is not open.
+    NotOpen,
 }
 
 /// Places `address`, or checks `pin` when the owner gave one.
@@ -41,9 +43,15 @@ pub(crate) async fn locate(
             }
         }
     };
-    if places::inside_jurisdiction(client, lon, lat).await? {
-        Ok(Located::At(lon, lat))
-    } else {
-        Ok(Located::Outside)
+    match places::inside_jurisdiction(client, lon, lat).await {
+        Ok(true) => Ok(Located::At(lon, lat)),
+        Ok(false) => Ok(Located::Outside),
+        Err(DbError::NoJurisdiction) => {
+            tracing::error!(
+                "registration refused: no jurisdiction boundary loaded (canvass import boundary)"
+            );
+            Ok(Located::NotOpen)
+        }
+        Err(e) => Err(e),
     }
 }

@@ -445,7 +445,7 @@ fn session_ended(state: &AppState, lang: Language) -> Response {
         "session-ended",
         "/manage",
     );
-    html(StatusCode::UNAUTHORIZED, page, lang, false)
+    html(StatusCode::FORBIDDEN, page, lang, false)
 }
 
 /// `GET /manage/entry`: the owner's registration, editable.

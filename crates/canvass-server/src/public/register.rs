@@ -276,6 +276,7 @@ pub(crate) fn location_feedback(s: &PublicSettings, lang: Language, problem: Loc
             ),
         ),
         Located::Ambiguous => ("address", s.t(lang, "problem-ambiguous")),
+        Located::NotOpen => ("address", s.t(lang, "problem-not-open")),
         Located::NotFound | Located::At(..) => ("address", s.t(lang, "problem-not-found")),
     };
     Feedback {
