@@ -492,3 +492,183 @@ async fn the_public_pages_explain_the_programme_in_both_languages() {
         "{statuses:?}"
     );
 }
+
+/// A client that keeps no cookies and follows no redirects: every step says what it sends.
+fn plain() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn owners_manage_with_single_use_links_pause_and_opt_out() {
+    let s = setup(&[]).await;
+    let base = &s.server.base;
+    let form = open_form(base, "en").await;
+    let (status, _) = post(
+        base,
+        "en",
+        Some(&form),
+        &fields(&s.address, "owner@example.org"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let confirm = link(&outbox_texts(&s.outbox)[0], &format!("{base}/confirm"));
+    assert_eq!(
+        reqwest::get(&confirm).await.unwrap().status(),
+        StatusCode::OK
+    );
+
+    // Asking for a link: the same answer for a registered and an unknown address.
+    let ask = |email: &'static str| {
+        let form = &form;
+        async move {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .append_pair("email", email)
+                .append_pair("csrf", &form.csrf)
+                .finish();
+            let response = plain()
+                .post(format!("{base}/manage?lang=en"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("cookie", format!("canvass_form_csrf={}", form.cookie))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (known, known_page) = ask("Owner@Example.org").await;
+    let (unknown, unknown_page) = ask("nobody@example.org").await;
+    assert_eq!((known, unknown), (StatusCode::OK, StatusCode::OK));
+    assert!(known_page.contains("If that address is registered"));
+    assert_eq!(known_page, unknown_page, "the answer reveals nothing");
+    let mails = outbox_texts(&s.outbox);
+    assert_eq!(mails.len(), 2, "one confirmation, one manage link");
+    let manage = link(
+        mails.iter().find(|m| m.contains("/manage/")).unwrap(),
+        &format!("{base}/manage"),
+    );
+
+    // The link opens a session once.
+    let opened = plain().get(&manage).send().await.unwrap();
+    assert_eq!(opened.status(), StatusCode::SEE_OTHER);
+    let session = set_cookie(opened.headers(), "canvass_owner");
+    assert_eq!(
+        plain().get(&manage).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let entry = |body: Option<String>| {
+        let session = session.clone();
+        async move {
+            let request = match body {
+                Some(body) => plain()
+                    .post(format!("{base}/manage/entry?lang=en"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body),
+                None => plain().get(format!("{base}/manage/entry?lang=en")),
+            };
+            let response = request
+                .header("cookie", format!("canvass_owner={session}"))
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, page) = entry(None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("value=\"Ana López\"") && page.contains("value=\"owner@example.org\""));
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let client = s.db.connect().await.unwrap();
+    let status_of = || async {
+        client
+            .query_one("SELECT status FROM registrations WHERE source = 'web'", &[])
+            .await
+            .unwrap()
+            .get::<_, String>(0)
+    };
+    // Without the session's token nothing happens.
+    let (status, _) = entry(Some("action=pause&csrf=forged".into())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(status_of().await, "active");
+    let (status, page) = entry(Some(format!("action=pause&csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Your registration is paused"));
+    assert_eq!(status_of().await, "paused");
+    let (_, page) = entry(Some(format!("action=resume&csrf={csrf}"))).await;
+    assert!(page.contains("active again"));
+    assert_eq!(status_of().await, "active");
+    // An edit keeps what is valid and refuses what is not, as the registration form does.
+    let mut edit = fields(&s.address, "owner@example.org");
+    set(&mut edit, "camera-0-retention_days", "99999");
+    edit.push(("csrf".into(), csrf.clone()));
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(edit.iter())
+        .finish();
+    let (status, page) = entry(Some(body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("from 0 to 3650"));
+
+    let (status, page) = entry(Some(format!("action=opt_out&csrf={csrf}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Your registration is removed"));
+    assert_eq!(status_of().await, "opted_out");
+    let left: i64 = client
+        .query_one(
+            "SELECT (SELECT count(*) FROM contacts) + (SELECT count(*) FROM cameras c JOIN registrations r \
+             ON r.id = c.registration_id WHERE r.source = 'web') + (SELECT count(*) FROM owner_tokens t \
+             JOIN registrations r ON r.id = t.registration_id WHERE r.source = 'web')",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    // The demo's own owners keep their contacts; count only what belonged to this owner.
+    let demo_contacts: i64 = client
+        .query_one("SELECT count(*) FROM contacts c JOIN registrations r ON r.id = c.registration_id WHERE r.source = 'demo'", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        left, demo_contacts,
+        "no contact, camera or link of the owner is left"
+    );
+    let receipt = outbox_texts(&s.outbox)
+        .into_iter()
+        .find(|m| m.contains("Como lo pidió, su registro") && m.contains("To: owner@example.org"));
+    assert!(receipt.is_some(), "an opt-out receipt was mailed");
+    // The session is over.
+    assert_eq!(entry(None).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn unconfirmed_registrations_are_purged_after_seven_days() {
+    let s = setup(&[]).await;
+    let base = &s.server.base;
+    let form = open_form(base, "en").await;
+    for email in ["old@example.org", "new@example.org"] {
+        let (status, _) = post(base, "en", Some(&form), &fields(&s.address, email)).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    }
+    let client = s.db.connect().await.unwrap();
+    client
+        .execute(
+            "UPDATE registrations SET created_at = now() - interval '8 days' \
+              WHERE id = (SELECT min(id) FROM registrations WHERE source = 'web')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let purged = canvass_db::registrations::purge_unconfirmed(&client)
+        .await
+        .unwrap();
+    assert_eq!(purged, 1);
+    assert_eq!(web_registrations(&s.db).await, 1);
+}
