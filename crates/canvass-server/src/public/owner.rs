@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::form::{self, Action, Feedback};
 use super::locate::{Located, locate};
-use super::register::{location_feedback, message_page, read_form};
+use super::register::{location_feedback, message, read_form};
 use super::{
     LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
 };
@@ -74,12 +74,7 @@ pub(crate) async fn confirm(
             )
         }
     };
-    html(
-        status,
-        message_page(s, lang, heading, text, "/register"),
-        lang,
-        remember,
-    )
+    message(s, lang, status, (heading, text), "/register", remember)
 }
 
 fn manage_form(
@@ -291,26 +286,24 @@ pub(crate) async fn manage_link(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Ok(None) => {
-            let page = message_page(
-                &state.public,
-                lang,
-                "link-invalid-heading",
-                "link-invalid-body",
-                "/manage",
-            );
-            html(StatusCode::NOT_FOUND, page, lang, remember)
-        }
+        Ok(None) => message(
+            &state.public,
+            lang,
+            StatusCode::NOT_FOUND,
+            ("link-invalid-heading", "link-invalid-body"),
+            "/manage",
+            remember,
+        ),
         Err(e) => {
             tracing::warn!(error = %e, "manage link failed");
-            let page = message_page(
+            message(
                 &state.public,
                 lang,
-                "unavailable-heading",
-                "problem-unavailable",
+                StatusCode::SERVICE_UNAVAILABLE,
+                ("unavailable-heading", "problem-unavailable"),
                 "/manage",
-            );
-            html(StatusCode::SERVICE_UNAVAILABLE, page, lang, remember)
+                remember,
+            )
         }
     }
 }
@@ -438,14 +431,14 @@ async fn owner_session(state: &AppState, headers: &HeaderMap) -> Option<(String,
 }
 
 fn session_ended(state: &AppState, lang: Language) -> Response {
-    let page = message_page(
+    message(
         &state.public,
         lang,
-        "link-invalid-heading",
-        "session-ended",
+        StatusCode::FORBIDDEN,
+        ("link-invalid-heading", "session-ended"),
         "/manage",
-    );
-    html(StatusCode::FORBIDDEN, page, lang, false)
+        false,
+    )
 }
 
 /// `GET /manage/entry`: the owner's registration, editable.
@@ -587,19 +580,19 @@ pub(crate) async fn entry_action(
             Ok(receipt) => {
                 if let Some((email, owner_language)) = receipt {
                     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-                    let message = mail(s, owner_language, "mail-optout", &[("date", &date)]);
-                    if let Err(e) = state.mailer.send(&email, &message).await {
+                    let receipt = mail(s, owner_language, "mail-optout", &[("date", &date)]);
+                    if let Err(e) = state.mailer.send(&email, &receipt).await {
                         tracing::warn!(error = %e, "opt-out receipt not sent");
                     }
                 }
-                let page = message_page(
+                let mut response = message(
                     s,
                     lang,
-                    "optout-done-heading",
-                    "optout-done-body",
+                    StatusCode::OK,
+                    ("optout-done-heading", "optout-done-body"),
                     "/manage",
+                    false,
                 );
-                let mut response = html(StatusCode::OK, page, lang, false);
                 if let Ok(value) = HeaderValue::from_str(&format!(
                     "{OWNER_COOKIE}=; Path=/manage; Max-Age=0; HttpOnly; SameSite=Lax"
                 )) {

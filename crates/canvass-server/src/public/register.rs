@@ -83,20 +83,22 @@ pub(crate) async fn read_form(body: Body) -> Option<axum::body::Bytes> {
     axum::body::to_bytes(body, FORM_BODY_LIMIT).await.ok()
 }
 
-/// A short page with a heading and a paragraph.
-pub(crate) fn message_page(
+/// A short page of a heading and a paragraph (message ids), as an answer with `status`.
+pub(crate) fn message(
     s: &PublicSettings,
     lang: Language,
-    heading: &str,
-    text: &str,
+    status: StatusCode,
+    (heading, text): (&str, &str),
     path: &str,
-) -> String {
+    remember: bool,
+) -> Response {
     let body = format!(
         "<h1>{}</h1><p class=\"notice\">{}</p>",
         escape(&s.t(lang, heading)),
         escape(&s.t(lang, text))
     );
-    layout::public_page(s, lang, &s.t(lang, heading), &body, path, &[])
+    let page = layout::public_page(s, lang, &s.t(lang, heading), &body, path, &[]);
+    html(status, page, lang, remember)
 }
 
 /// `POST /register`.
@@ -298,14 +300,14 @@ fn sent(lang: Language) -> Response {
 
 fn unavailable(state: &AppState, lang: Language, error: impl std::fmt::Display) -> Response {
     tracing::warn!(%error, "database failure on a public page");
-    let page = message_page(
+    message(
         &state.public,
         lang,
-        "unavailable-heading",
-        "problem-unavailable",
+        StatusCode::SERVICE_UNAVAILABLE,
+        ("unavailable-heading", "problem-unavailable"),
         "/register",
-    );
-    html(StatusCode::SERVICE_UNAVAILABLE, page, lang, false)
+        false,
+    )
 }
 
 /// `GET /register/sent`.
@@ -315,12 +317,12 @@ pub(crate) async fn register_sent(
     headers: HeaderMap,
 ) -> Response {
     let (lang, remember) = language(query.lang.as_deref(), &headers);
-    let page = message_page(
+    message(
         &state.public,
         lang,
-        "sent-heading",
-        "sent-body",
+        StatusCode::OK,
+        ("sent-heading", "sent-body"),
         "/register/sent",
-    );
-    html(StatusCode::OK, page, lang, remember)
+        remember,
+    )
 }
