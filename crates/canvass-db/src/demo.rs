@@ -612,7 +612,15 @@ impl Owner {
         let business = rng.random_bool(0.3);
         let spanish = rng.random_bool(0.25);
         let contact_method = pick(&mut rng, &[("email", 60), ("phone", 25), ("text", 15)]);
-        let created = options.as_of - Days::days(rng.random_range(1..=1000));
+        let days_ago = rng.random_range(1..=1000);
+        // A pending owner has not confirmed yet, so registered within the week before the
+        // purge of unconfirmed entries would take them.
+        let days_ago = if status == "pending" {
+            days_ago % 7
+        } else {
+            days_ago
+        };
+        let created = options.as_of - Days::days(days_ago);
         let camera_count = pick(
             &mut rng,
             &[(1, 30), (2, 28), (3, 18), (4, 12), (5, 7), (6, 5)],
