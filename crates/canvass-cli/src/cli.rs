@@ -169,7 +169,8 @@ pub enum Command {
         #[command(subcommand)]
         action: MailAction,
     },
-    /// Load reference data from a GIS file (any vector format GDAL reads).
+    /// Load reference data or an existing camera registry from a file (any vector format GDAL
+    /// reads: CSV, XLSX, GeoPackage, Shapefile, GeoJSON, File Geodatabase…).
     Import {
         #[command(subcommand)]
         action: ImportAction,
@@ -569,6 +570,12 @@ pub enum ImportAction {
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
     },
+    /// Load an existing registry: one camera per row, rows with the same e-mail address are
+    /// one owner's cameras. Rows are checked like the public form, placed by their point or
+    /// x/y columns or else by geocoding their address, and refused outside the jurisdiction;
+    /// owners already registered are skipped. Imported owners get a welcome e-mail and stay
+    /// pending until they confirm (or are active at once with --trusted).
+    Registrations(RegistrationArgs),
     /// Load the jurisdiction boundary: the polygons of a layer, merged, replace the previous
     /// boundary. Registrations outside it are refused.
     Boundary {
@@ -584,4 +591,69 @@ pub enum ImportAction {
         #[arg(long, value_name = "CRS")]
         source_crs: Option<String>,
     },
+}
+
+/// `--map` of `import registrations`, checked against its keys.
+fn registration_map(spec: &str) -> Result<canvass_import::FieldMap, String> {
+    canvass_import::FieldMap::parse(spec, canvass_import::REGISTRATION_FIELDS)
+        .map_err(|e| e.to_string().trim_start_matches("--map: ").to_owned())
+}
+
+/// `--default` of `import registrations`, checked like a cell.
+fn registration_default(spec: &str) -> Result<canvass_import::Defaults, String> {
+    canvass_import::Defaults::parse(spec)
+        .map_err(|e| e.to_string().trim_start_matches("--default: ").to_owned())
+}
+
+#[derive(Debug, Args)]
+pub struct RegistrationArgs {
+    /// The file (CSV, XLSX, GeoPackage, Shapefile, GeoJSON, a GDAL /vsizip/… path, …).
+    pub file: PathBuf,
+    /// Layer or sheet to read (default: the file's only one).
+    #[arg(long, value_name = "NAME")]
+    pub layer: Option<String>,
+    /// Which fields hold what, e.g. `name=OWNER,email=EMAIL,address=SITE_ADDR`; join fields
+    /// with + (`name=FIRST+LAST`). Keys: name, email, phone, address, placement, views, facing,
+    /// retention_days, recording_mode, can_export, notes, kind, business_name, language,
+    /// contact_method, and x, y for coordinate columns. Unmapped keys are found by usual names.
+    #[arg(long, value_name = "KEY=FIELD,…", value_parser = registration_map)]
+    pub map: Vec<canvass_import::FieldMap>,
+    /// A value for rows whose cell is empty or for a column the file lacks, e.g.
+    /// `--default kind=residence --default views=street;sidewalk`. Keys: kind, placement,
+    /// views, facing, retention_days, recording_mode, can_export, language, contact_method.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = registration_default)]
+    pub default: Vec<canvass_import::Defaults>,
+    /// Coordinate system of the coordinates when the file names none (or a wrong one).
+    #[arg(long, value_name = "CRS")]
+    pub source_crs: Option<String>,
+    /// Write every rejected row, with its reason and original values, to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Check everything (rows, places, owners already registered) but write nothing and send
+    /// no mail; --rejects is still written.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Entries the department has already verified: active at once, no confirmation mail.
+    #[arg(long)]
+    pub trusted: bool,
+    /// Consent version recorded with the imported registrations (the department attests the
+    /// owners' consent).
+    #[arg(long, default_value = "import", value_name = "VERSION")]
+    pub consent_version: String,
+    /// Base URL of the public site, for the confirmation links in the welcome mails.
+    #[arg(
+        long,
+        env = "CANVASS_PUBLIC_URL",
+        default_value = "http://127.0.0.1:8080",
+        value_name = "URL"
+    )]
+    pub public_url: String,
+    /// The department's name in the welcome mails.
+    #[arg(
+        long,
+        env = "CANVASS_DEPARTMENT_NAME",
+        default_value = "Demo City Police Department",
+        value_name = "NAME"
+    )]
+    pub department_name: String,
 }

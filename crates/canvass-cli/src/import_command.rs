@@ -1,4 +1,5 @@
-//! `canvass import addresses|boundary`: reference geography from GIS files.
+//! `canvass import addresses|boundary|registrations`: reference geography from GIS files, and
+//! (in [`crate::import_registrations`]) an existing registry.
 //!
 //! The file is opened, its layer chosen and its fields mapped before the database is touched,
 //! so a wrong file or a wrong `--map` fails at once. Rows are read on a blocking thread (GDAL
@@ -48,6 +49,7 @@ pub async fn run(global: &GlobalArgs, action: ImportAction) -> anyhow::Result<Ex
             let source = source.unwrap_or_else(|| file_name(&file));
             addresses(global, file, options, source, replace, rejects).await
         }
+        ImportAction::Registrations(args) => crate::import_registrations::run(global, args).await,
         ImportAction::Boundary {
             file,
             layer,

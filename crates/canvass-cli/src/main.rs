@@ -11,6 +11,7 @@ mod contact_key;
 mod db_command;
 mod demo_command;
 mod import_command;
+mod import_registrations;
 mod keys_command;
 mod mail_command;
 mod migrate_command;

@@ -2,6 +2,7 @@
 //! through single-use links, opted out (personal data deleted at once, tombstones left in
 //! `changes` by the triggers), and purged when never confirmed.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use tokio_postgres::{Client, GenericClient};
@@ -84,6 +85,9 @@ const CONFIRM: &str = "UPDATE registrations
 const FIND_BY_EMAIL: &str =
     "SELECT r.id FROM contacts c JOIN registrations r ON r.id = c.registration_id
     WHERE c.email_hash = ANY($1) AND r.status <> 'opted_out' ORDER BY r.id LIMIT 1";
+const REGISTERED_HASHES: &str = "SELECT DISTINCT c.email_hash FROM contacts c
+    JOIN registrations r ON r.id = c.registration_id
+    WHERE c.email_hash = ANY($1) AND r.status <> 'opted_out'";
 const LOAD: &str = "SELECT r.status, r.kind, r.language, r.contact_method,
         c.key_id, c.name_sealed, c.email_sealed, c.phone_sealed, c.business_name_sealed
     FROM registrations r JOIN contacts c ON c.registration_id = r.id WHERE r.id = $1";
@@ -99,6 +103,11 @@ const PURGE: &str = "DELETE FROM registrations WHERE status = 'pending'
     AND created_at < now() - make_interval(secs => $1)";
 const DELETE_PENDING: &str = "DELETE FROM registrations WHERE id = $1 AND status = 'pending'";
 const PURGE_TOKENS: &str = "DELETE FROM owner_tokens WHERE expires_at < now() - interval '1 day'";
+const ANALYZE_REGISTRY: &str = "ANALYZE registrations, contacts, cameras, owner_tokens";
+/// Session-level: held by the connection until released or closed.
+const TRY_IMPORT_LOCK: &str =
+    "SELECT pg_try_advisory_lock(hashtext('canvass.import.registrations'))";
+const IMPORT_UNLOCK: &str = "SELECT pg_advisory_unlock(hashtext('canvass.import.registrations'))";
 
 /// How a new registration enters the registry.
 #[derive(Debug, Clone, Copy)]
@@ -124,7 +133,36 @@ pub async fn create(
         .transaction()
         .await
         .map_err(DbError::pg("begin registration"))?;
-    let id: i64 = tx
+    let sites = vec![(registration.address.as_str(), location); registration.cameras.len()];
+    let created = insert(&tx, key, registration, &sites, intake).await?;
+    tx.commit()
+        .await
+        .map_err(DbError::pg("commit registration"))?;
+    Ok(created)
+}
+
+/// Where one camera is: the address as typed, and (longitude, latitude).
+pub type Site<'a> = (&'a str, (f64, f64));
+
+/// Stores a registration like [`create`], but inside the caller's transaction and with each
+/// camera at its own site (`sites[i]` for `registration.cameras[i]`): a bulk import writes
+/// hundreds of registrations per commit, and one owner's cameras listed on several rows of a
+/// sheet may stand at different places.
+pub async fn insert(
+    client: &impl GenericClient,
+    key: &ContactKey,
+    registration: &NewRegistration,
+    sites: &[Site<'_>],
+    intake: Intake<'_>,
+) -> Result<(i64, Option<String>), DbError> {
+    if sites.len() != registration.cameras.len() {
+        return Err(DbError::Invalid(format!(
+            "{} cameras but {} sites",
+            registration.cameras.len(),
+            sites.len()
+        )));
+    }
+    let id: i64 = client
         .query_one(
             INSERT_REGISTRATION,
             &[
@@ -139,23 +177,13 @@ pub async fn create(
         .await
         .map_err(DbError::pg("insert registration"))?
         .get(0);
-    write_contact(&tx, key, id, registration, INSERT_CONTACT).await?;
-    write_cameras(
-        &tx,
-        id,
-        &registration.address,
-        location,
-        &registration.cameras,
-    )
-    .await?;
+    write_contact(client, key, id, registration, INSERT_CONTACT).await?;
+    write_cameras(client, id, &registration.cameras, sites).await?;
     let token = if intake.status == RegistrationStatus::Pending {
-        Some(issue(&tx, id, TokenPurpose::Confirm, CONFIRM_TTL).await?)
+        Some(issue(client, id, TokenPurpose::Confirm, CONFIRM_TTL).await?)
     } else {
         None
     };
-    tx.commit()
-        .await
-        .map_err(DbError::pg("commit registration"))?;
     Ok((id, token))
 }
 
@@ -195,11 +223,10 @@ async fn write_contact(
 async fn write_cameras(
     client: &impl GenericClient,
     id: i64,
-    address: &str,
-    (lon, lat): (f64, f64),
     cameras: &[NewCamera],
+    sites: &[Site<'_>],
 ) -> Result<(), DbError> {
-    for camera in cameras {
+    for (camera, (address, (lon, lat))) in cameras.iter().zip(sites) {
         let views: Vec<&str> = camera.views.iter().map(|v| v.as_str()).collect();
         let facing = camera.facing_deg.map(|f| f as f32);
         client
@@ -207,9 +234,9 @@ async fn write_cameras(
                 INSERT_CAMERA,
                 &[
                     &id,
-                    &lon,
-                    &lat,
-                    &address,
+                    lon,
+                    lat,
+                    address,
                     &camera.placement.as_str(),
                     &views,
                     &facing,
@@ -293,6 +320,40 @@ pub async fn find_by_email(
         .await
         .map_err(DbError::pg("find registration by e-mail"))?
         .map(|row| row.get(0)))
+}
+
+/// E-mail addresses per query of [`registered_emails`].
+const EMAILS_PER_QUERY: usize = 5000;
+
+/// Which of `emails` (normalised) belong to a registration that is not opted out, under any
+/// key generation: [`find_by_email`] for the thousands of addresses of a bulk import, a few
+/// queries instead of one per address.
+pub async fn registered_emails(
+    client: &impl GenericClient,
+    keys: &ContactKeyRing,
+    emails: &[String],
+) -> Result<HashSet<String>, DbError> {
+    let mut found = HashSet::new();
+    for chunk in emails.chunks(EMAILS_PER_QUERY) {
+        let mut by_hash: HashMap<Vec<u8>, &String> = HashMap::new();
+        for email in chunk {
+            for hash in keys.email_hashes(email) {
+                by_hash.insert(hash, email);
+            }
+        }
+        let hashes: Vec<&Vec<u8>> = by_hash.keys().collect();
+        let rows = client
+            .query(REGISTERED_HASHES, &[&hashes])
+            .await
+            .map_err(DbError::pg("find registrations by e-mail"))?;
+        for row in rows {
+            let hash: Vec<u8> = row.get(0);
+            if let Some(email) = by_hash.get(&hash) {
+                found.insert((*email).clone());
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// A registration as its owner sees it on the manage page.
@@ -415,14 +476,8 @@ pub async fn update(
     tx.execute(DELETE_CAMERAS, &[&id])
         .await
         .map_err(DbError::pg("replace cameras"))?;
-    write_cameras(
-        &tx,
-        id,
-        &registration.address,
-        location,
-        &registration.cameras,
-    )
-    .await?;
+    let sites = vec![(registration.address.as_str(), location); registration.cameras.len()];
+    write_cameras(&tx, id, &registration.cameras, &sites).await?;
     tx.commit().await.map_err(DbError::pg("commit update"))?;
     Ok(())
 }
@@ -493,4 +548,35 @@ pub async fn delete_pending(client: &impl GenericClient, id: i64) -> Result<bool
         .await
         .map_err(DbError::pg("delete pending registration"))?
         == 1)
+}
+
+/// Takes the bulk-import lock on this connection; `false` when another import holds it. Two
+/// imports of one file at once would each find the owners absent and both register them.
+pub async fn try_lock_import(client: &impl GenericClient) -> Result<bool, DbError> {
+    Ok(client
+        .query_one(TRY_IMPORT_LOCK, &[])
+        .await
+        .map_err(DbError::pg("take the import lock"))?
+        .get(0))
+}
+
+/// Releases the lock of [`try_lock_import`].
+pub async fn unlock_import(client: &impl GenericClient) -> Result<(), DbError> {
+    client
+        .execute(IMPORT_UNLOCK, &[])
+        .await
+        .map_err(DbError::pg("release the import lock"))?;
+    Ok(())
+}
+
+/// Refreshes the planner's statistics of the registry tables. A bulk import into a small
+/// registry needs it now and then: the foreign-key checks of every insert are planned once per
+/// connection, and a plan made while `registrations` was nearly empty scans the whole table,
+/// which makes each insert slower than the one before. New statistics make PostgreSQL plan
+/// them again.
+pub async fn refresh_statistics(client: &impl GenericClient) -> Result<(), DbError> {
+    client
+        .batch_execute(ANALYZE_REGISTRY)
+        .await
+        .map_err(DbError::pg("analyze the registry"))
 }

@@ -323,7 +323,7 @@ impl RowPlan {
 }
 
 /// The values of `fields` joined by spaces; nulls and blanks left out.
-fn text(feature: &Feature, fields: &[usize]) -> Result<String, String> {
+pub(crate) fn text(feature: &Feature, fields: &[usize]) -> Result<String, String> {
     let mut parts = Vec::with_capacity(fields.len());
     for &index in fields {
         let value = feature
@@ -341,7 +341,7 @@ fn text(feature: &Feature, fields: &[usize]) -> Result<String, String> {
 
 /// A number field written as a real (`1234.0`, as Shapefiles often store house numbers) is
 /// the integer it holds.
-fn integral(number: &str) -> String {
+pub(crate) fn integral(number: &str) -> String {
     let trimmed = number.trim();
     match trimmed.parse::<f64>() {
         Ok(n) if n.fract() == 0.0 && n.abs() < 1e15 && trimmed.contains('.') => {
@@ -351,7 +351,7 @@ fn integral(number: &str) -> String {
     }
 }
 
-fn coordinate(feature: &Feature, fields: &[usize], axis: &str) -> Result<f64, String> {
+pub(crate) fn coordinate(feature: &Feature, fields: &[usize], axis: &str) -> Result<f64, String> {
     let value = text(feature, fields)?;
     if value.is_empty() {
         return Err(format!("no {axis} coordinate"));
@@ -364,7 +364,7 @@ fn coordinate(feature: &Feature, fields: &[usize], axis: &str) -> Result<f64, St
 }
 
 /// The point of a Point geometry, or of a MultiPoint holding exactly one.
-fn point_of(geometry: Option<&Geometry>) -> Result<(f64, f64), String> {
+pub(crate) fn point_of(geometry: Option<&Geometry>) -> Result<(f64, f64), String> {
     let Some(geometry) = geometry.filter(|g| !g.is_empty()) else {
         return Err("no geometry".into());
     };

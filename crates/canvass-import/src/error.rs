@@ -99,6 +99,25 @@ pub enum ImportError {
         /// Its fields.
         available: Vec<String>,
     },
+    /// Like `FieldNotFound`, for a key that `--default` could give instead.
+    #[error(
+        "layer {layer:?}: no {key} field found (tried {tried}); name it with --map {key}=FIELD, \
+         or give every row the same value with --default {key}=VALUE; the layer's fields: {}",
+        list(available)
+    )]
+    NoFieldNorDefault {
+        /// The key.
+        key: &'static str,
+        /// The layer.
+        layer: String,
+        /// The names tried, for the message.
+        tried: String,
+        /// Its fields.
+        available: Vec<String>,
+    },
+    /// A `--default` argument is malformed or its value is not allowed.
+    #[error("--default: {0}")]
+    DefaultSyntax(String),
     /// The coordinate system of the layer (or of `--source-crs`) cannot be used.
     #[error("coordinate system {crs}: {message}")]
     Crs {

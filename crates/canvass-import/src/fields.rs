@@ -145,8 +145,15 @@ impl ResolvedFields {
 
     /// `number=ADDR_NUM, street=ST_PREDIR+ST_NAME`: what was chosen, for the summary.
     pub fn describe(&self) -> String {
+        self.describe_except(&[])
+    }
+
+    /// Like [`ResolvedFields::describe`], leaving out the keys `skip` (fields found but not
+    /// used).
+    pub fn describe_except(&self, skip: &[&str]) -> String {
         self.entries
             .iter()
+            .filter(|(key, _)| !skip.contains(key))
             .map(|(key, fields)| {
                 let names: Vec<&str> = fields.iter().map(|(_, n)| n.as_str()).collect();
                 format!("{key}={}", names.join("+"))

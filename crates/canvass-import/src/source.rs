@@ -66,10 +66,26 @@ pub fn open_layer(path: &Path, layer: Option<&str>) -> Result<OwnedLayer, Import
             });
         }
     }
-    let is_csv = path
+    let extension = path
         .extension()
         .and_then(|e| e.to_str())
-        .is_some_and(|e| ["csv", "tsv"].contains(&e.to_ascii_lowercase().as_str()));
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let is_csv = ["csv", "tsv"].contains(&extension.as_str());
+    if ["xlsx", "xlsm", "ods"].contains(&extension.as_str()) {
+        // GDAL guesses whether a sheet's first row names the columns, and guesses "no" when
+        // every cell is text, as in a registry kept by hand. Imported sheets always have a
+        // header row. (GDAL 3.6 knows this only as a process-wide setting.)
+        let key = if extension == "ods" {
+            "OGR_ODS_HEADERS"
+        } else {
+            "OGR_XLSX_HEADERS"
+        };
+        gdal::config::set_config_option(key, "FORCE").map_err(|e| ImportError::Open {
+            path: path.to_owned(),
+            message: gdal_message(&e),
+        })?;
+    }
     let csv_options = [CSV_X_NAMES, CSV_Y_NAMES];
     let options = DatasetOptions {
         open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
