@@ -19,15 +19,15 @@ use std::time::Instant;
 use anyhow::Context;
 use canvass_db::audit::{self, Actor, Event};
 use canvass_db::connect::PoolOptions;
+use canvass_db::places::{self, Located};
 use canvass_db::registrations::{self, Intake, Site};
-use canvass_db::{DbError, contacts, migrate, places};
+use canvass_db::{DbError, contacts, migrate};
 use canvass_i18n::Messages;
 use canvass_import::{
     Defaults, FieldMap, OwnerEntry, PlacedRow, RegistrationOptions, RegistrationSource, Rejection,
     RowRegistration, group_by_owner,
 };
 use canvass_mail::{MailError, Mailer, Outgoing};
-use canvass_model::address::parse_street_address;
 use canvass_model::contact_seal::ContactKeyRing;
 use canvass_model::{RegistrationStatus, Source};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -305,9 +305,9 @@ async fn import(
     laps.lap("look up owners");
 
     // Where each camera is.
-    let located: Vec<(u64, RowRegistration, Placed)> = stream::iter(fresh)
+    let located: Vec<(u64, RowRegistration, Located)> = stream::iter(fresh)
         .map(|(row, r)| async move {
-            let placed = locate(pg, &r.registration.address, r.location).await?;
+            let placed = places::locate(pg, &r.registration.address, r.location).await?;
             Ok::<_, DbError>((row, r, placed))
         })
         .buffered(PIPELINE)
@@ -315,7 +315,7 @@ async fn import(
         .await?;
     let mut placed_rows = Vec::with_capacity(located.len());
     for (row, r, placed) in located {
-        match placed.place(r.location.is_some()) {
+        match placement(placed, r.location.is_some()) {
             Ok(location) => placed_rows.push(PlacedRow {
                 row,
                 registration: r.registration,
@@ -558,66 +558,21 @@ impl Welcome<'_> {
     }
 }
 
-/// Where a row's camera ended up.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Placed {
-    /// Longitude, latitude inside the jurisdiction.
-    At(f64, f64),
-    /// No address point matches.
-    NotFound,
-    /// Several places match.
-    Ambiguous,
-    /// Outside the jurisdiction.
-    Outside,
-}
-
-impl Placed {
-    /// The place, or why the row is refused. `had_coordinates`: the row gave its own.
-    fn place(self, had_coordinates: bool) -> Result<(f64, f64), String> {
-        match self {
-            Placed::At(lon, lat) => Ok((lon, lat)),
-            Placed::NotFound => Err("address not found among the address points; give the row \
-                 coordinates (x and y columns, or a point geometry)"
-                .into()),
-            Placed::Ambiguous => Err("the address matches several places; give the row \
-                 coordinates (x and y columns, or a point geometry)"
-                .into()),
-            Placed::Outside if had_coordinates => {
-                Err("the row's coordinates are outside the jurisdiction".into())
-            }
-            Placed::Outside => Err("the address is outside the jurisdiction".into()),
+/// The place, or why the row is refused. `had_coordinates`: the row gave its own.
+fn placement(located: Located, had_coordinates: bool) -> Result<(f64, f64), String> {
+    match located {
+        Located::At(lon, lat) => Ok((lon, lat)),
+        Located::NotFound => Err("address not found among the address points; give the row \
+             coordinates (x and y columns, or a point geometry)"
+            .into()),
+        Located::Ambiguous => Err("the address matches several places; give the row \
+             coordinates (x and y columns, or a point geometry)"
+            .into()),
+        Located::Outside if had_coordinates => {
+            Err("the row's coordinates are outside the jurisdiction".into())
         }
+        Located::Outside => Err("the address is outside the jurisdiction".into()),
     }
-}
-
-/// The row's own coordinates, or its address matched against the address points (one place
-/// only); either way inside the jurisdiction. The same rules as the public form.
-async fn locate(
-    client: &impl GenericClient,
-    address: &str,
-    location: Option<(f64, f64)>,
-) -> Result<Placed, DbError> {
-    let (lon, lat) = match location {
-        Some(location) => location,
-        None => {
-            let Ok(parsed) = parse_street_address(address) else {
-                return Ok(Placed::NotFound);
-            };
-            let found = places::geocode(client, &parsed.number, &parsed.street_key).await?;
-            let mut points: Vec<(f64, f64)> = found.iter().map(|c| (c.lon, c.lat)).collect();
-            points.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-7 && (a.1 - b.1).abs() < 1e-7);
-            match points.as_slice() {
-                [] => return Ok(Placed::NotFound),
-                [one] => *one,
-                _ => return Ok(Placed::Ambiguous),
-            }
-        }
-    };
-    Ok(if places::inside_jurisdiction(client, lon, lat).await? {
-        Placed::At(lon, lat)
-    } else {
-        Placed::Outside
-    })
 }
 
 /// The summary on standard output; the first rejections and the skipped rows on standard

@@ -5,7 +5,7 @@
 //! Both tables are written only by operators (`canvass import`, `canvass demo`); the server
 //! reads them.
 
-use canvass_model::address::{AddressPoint, valid_lon_lat};
+use canvass_model::address::{AddressPoint, parse_street_address, valid_lon_lat};
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 use crate::DbError;
@@ -375,5 +375,49 @@ pub async fn replace_jurisdiction(
         polygons,
         area_km2,
         repaired: (!valid).then_some(reason),
+    })
+}
+
+/// Where a registration's cameras go.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Located {
+    /// Longitude, latitude inside the jurisdiction.
+    At(f64, f64),
+    /// No address point matches the address; a pin (or coordinates) is needed.
+    NotFound,
+    /// Several places match; a pin is needed.
+    Ambiguous,
+    /// The place is outside the jurisdiction.
+    Outside,
+}
+
+/// The one rule of the public form and the bulk import: the owner's own coordinates, or the
+/// address matched against the address points (exactly one place), and either way inside the
+/// jurisdiction. No jurisdiction loaded is [`DbError::NoJurisdiction`].
+pub async fn locate(
+    client: &impl GenericClient,
+    address: &str,
+    coordinates: Option<(f64, f64)>,
+) -> Result<Located, DbError> {
+    let (lon, lat) = match coordinates {
+        Some(given) => given,
+        None => {
+            let Ok(parsed) = parse_street_address(address) else {
+                return Ok(Located::NotFound);
+            };
+            let found = geocode(client, &parsed.number, &parsed.street_key).await?;
+            let mut points: Vec<(f64, f64)> = found.iter().map(|c| (c.lon, c.lat)).collect();
+            points.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-7 && (a.1 - b.1).abs() < 1e-7);
+            match points.as_slice() {
+                [] => return Ok(Located::NotFound),
+                [one] => *one,
+                _ => return Ok(Located::Ambiguous),
+            }
+        }
+    };
+    Ok(if inside_jurisdiction(client, lon, lat).await? {
+        Located::At(lon, lat)
+    } else {
+        Located::Outside
     })
 }

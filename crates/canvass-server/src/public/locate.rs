@@ -1,12 +1,11 @@
-//! Where a registration's cameras are: the owner's pin, or their address matched against the
-//! imported address points; either way inside the jurisdiction.
+//! Where a registration's cameras are, by the rule shared with the bulk import
+//! ([`places::locate`]); while no jurisdiction is loaded, registration is not open.
 
 use canvass_db::DbError;
-use canvass_db::places;
-use canvass_model::address::parse_street_address;
+use canvass_db::places::{self, Located as Place};
 use tokio_postgres::GenericClient;
 
-/// The outcome of placing an address.
+/// The outcome of placing an address, as the pages answer it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Located {
     /// Longitude, latitude.
@@ -27,25 +26,11 @@ pub(crate) async fn locate(
     address: &str,
     pin: Option<(f64, f64)>,
 ) -> Result<Located, DbError> {
-    let (lon, lat) = match pin {
-        Some(pin) => pin,
-        None => {
-            let Ok(parsed) = parse_street_address(address) else {
-                return Ok(Located::NotFound);
-            };
-            let found = places::geocode(client, &parsed.number, &parsed.street_key).await?;
-            let mut points: Vec<(f64, f64)> = found.iter().map(|c| (c.lon, c.lat)).collect();
-            points.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-7 && (a.1 - b.1).abs() < 1e-7);
-            match points.as_slice() {
-                [] => return Ok(Located::NotFound),
-                [one] => *one,
-                _ => return Ok(Located::Ambiguous),
-            }
-        }
-    };
-    match places::inside_jurisdiction(client, lon, lat).await {
-        Ok(true) => Ok(Located::At(lon, lat)),
-        Ok(false) => Ok(Located::Outside),
+    match places::locate(client, address, pin).await {
+        Ok(Place::At(lon, lat)) => Ok(Located::At(lon, lat)),
+        Ok(Place::NotFound) => Ok(Located::NotFound),
+        Ok(Place::Ambiguous) => Ok(Located::Ambiguous),
+        Ok(Place::Outside) => Ok(Located::Outside),
         Err(DbError::NoJurisdiction) => {
             tracing::error!(
                 "registration refused: no jurisdiction boundary loaded (canvass import boundary)"
