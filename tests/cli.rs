@@ -3,26 +3,8 @@
 // Helpers outside #[test] functions panic on purpose too: a panic is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Output;
-
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{canvass, run, stderr_of, stdout_of};
-
-/// One line that says what went wrong, a non-zero exit, and no panic.
-fn assert_clear_error(output: &Output, expect: &str) {
-    let stderr = stderr_of(output);
-    assert!(!output.status.success(), "succeeded: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
-    assert_eq!(error_lines.len(), 1, "want one error line, got: {stderr}");
-    assert!(
-        stderr.to_lowercase().contains(&expect.to_lowercase()),
-        "want {expect:?} in: {stderr}"
-    );
-}
+use canvass_e2e::{assert_clear_error, canvass, run, stderr_of, stdout_of};
 
 #[test]
 fn help_explains_every_command() {

@@ -12,7 +12,7 @@ use std::process::{Command, Output};
 use canvass_db::DbError;
 use canvass_db::places;
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{run, stderr_of, stdout_of};
+use canvass_e2e::{assert_clear_error, run, stderr_of, stdout_of};
 use canvass_model::address::parse_street_address;
 use serde_json::{Value, json};
 
@@ -411,22 +411,6 @@ async fn boundary_in_state_plane_feet() {
     );
     assert!(output.status.success(), "{}", stderr_of(&output));
     assert_eq!(count(&db, "SELECT count(*) FROM jurisdiction").await, 1);
-}
-
-/// A failure with one `error` line that says `expect`, and no panic.
-fn assert_clear_error(output: &Output, expect: &str) {
-    let stderr = stderr_of(output);
-    assert!(!output.status.success(), "succeeded: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
-    assert_eq!(error_lines.len(), 1, "want one error line, got: {stderr}");
-    assert!(
-        stderr.to_lowercase().contains(&expect.to_lowercase()),
-        "want {expect:?} in: {stderr}"
-    );
 }
 
 #[tokio::test]

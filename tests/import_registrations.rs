@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use canvass_db::registrations::{self, TokenPurpose};
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{run, stderr_of, stdout_of};
+use canvass_e2e::{assert_clear_error, outbox_texts, run, stderr_of, stdout_of};
 use canvass_model::address::parse_street_address;
 
 /// Rows of the big file.
@@ -291,42 +291,8 @@ fn good_fields(
     .collect()
 }
 
-/// Plain text of every message in the outbox (quoted-printable undone).
-fn outbox_texts(outbox: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(outbox) else {
-        return Vec::new();
-    };
-    entries
-        .map(|e| unquote(&std::fs::read_to_string(e.unwrap().path()).unwrap()))
-        .collect()
-}
-
 fn outbox_count(outbox: &Path) -> usize {
     std::fs::read_dir(outbox).map(|d| d.count()).unwrap_or(0)
-}
-
-/// Headers as they are, the quoted-printable body decoded.
-fn unquote(message: &str) -> String {
-    let (headers, text) = message
-        .split_once("\r\n\r\n")
-        .or_else(|| message.split_once("\n\n"))
-        .unwrap_or(("", message));
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    format!("{headers}\n\n{}", String::from_utf8_lossy(&out))
 }
 
 /// The confirmation token in a welcome mail, checked for shape.
@@ -358,21 +324,6 @@ fn ogr2ogr(args: &[&str]) {
         output.status.success(),
         "ogr2ogr {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-fn assert_clear_error(output: &Output, expect: &str) {
-    let stderr = stderr_of(output);
-    assert!(!output.status.success(), "succeeded: {stderr}");
-    assert!(
-        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
-        "{stderr}"
-    );
-    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
-    assert_eq!(error_lines.len(), 1, "want one error line, got: {stderr}");
-    assert!(
-        stderr.to_lowercase().contains(&expect.to_lowercase()),
-        "want {expect:?} in: {stderr}"
     );
 }
 

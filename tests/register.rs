@@ -4,10 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::Server;
+use canvass_e2e::{Server, outbox_texts};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -159,42 +159,6 @@ async fn web_registrations(db: &TestDatabase) -> i64 {
         .await
         .unwrap()
         .get(0)
-}
-
-/// Plain text of every message in the outbox (quoted-printable undone).
-fn outbox_texts(outbox: &Path) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(outbox) else {
-        return Vec::new();
-    };
-    let mut texts: Vec<String> = entries
-        .map(|e| unquote(&std::fs::read_to_string(e.unwrap().path()).unwrap()))
-        .collect();
-    texts.sort();
-    texts
-}
-
-/// Headers as they are, the quoted-printable body decoded.
-fn unquote(message: &str) -> String {
-    let (headers, text) = message
-        .split_once("\r\n\r\n")
-        .or_else(|| message.split_once("\n\n"))
-        .unwrap_or(("", message));
-    let joined = text.replace("=\r\n", "").replace("=\n", "");
-    let bytes = joined.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    format!("{headers}\n\n{}", String::from_utf8_lossy(&out))
 }
 
 fn link(text: &str, path: &str) -> String {

@@ -281,3 +281,56 @@ pub fn stderr_of(output: &Output) -> String {
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// A failed command with one `error` line that says `expect` (any case), and no panic.
+pub fn assert_clear_error(output: &Output, expect: &str) {
+    let stderr = stderr_of(output);
+    assert!(!output.status.success(), "succeeded: {stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
+    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).collect();
+    assert_eq!(error_lines.len(), 1, "want one error line, got: {stderr}");
+    assert!(
+        stderr.to_lowercase().contains(&expect.to_lowercase()),
+        "want {expect:?} in: {stderr}"
+    );
+}
+
+/// Every message in a mail outbox folder, headers as they are and the quoted-printable body
+/// decoded, sorted.
+pub fn outbox_texts(outbox: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(outbox) else {
+        return Vec::new();
+    };
+    let mut texts: Vec<String> = entries
+        .map(|e| mail_text(&std::fs::read_to_string(e.expect("entry").path()).expect("read")))
+        .collect();
+    texts.sort();
+    texts
+}
+
+/// One message: headers as they are, the quoted-printable body decoded.
+pub fn mail_text(message: &str) -> String {
+    let (headers, text) = message
+        .split_once("\r\n\r\n")
+        .or_else(|| message.split_once("\n\n"))
+        .unwrap_or(("", message));
+    let joined = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    format!("{headers}\n\n{}", String::from_utf8_lossy(&out))
+}
