@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use canvass_db::DbError;
 use canvass_db::places;
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{assert_clear_error, run, stderr_of, stdout_of};
+use canvass_e2e::{assert_clear_error, ogr2ogr, run, stderr_of, stdout_of};
 use canvass_model::address::parse_street_address;
 use serde_json::{Value, json};
 
@@ -64,19 +64,6 @@ fn address_features() -> Vec<Value> {
 fn write_geojson(path: &Path, features: Vec<Value>) {
     let collection = json!({"type": "FeatureCollection", "features": features});
     std::fs::write(path, serde_json::to_vec(&collection).unwrap()).unwrap();
-}
-
-/// `ogr2ogr ARGS`, which must succeed.
-fn ogr2ogr(args: &[&str]) {
-    let output = Command::new("ogr2ogr")
-        .args(args)
-        .output()
-        .expect("ogr2ogr (Debian package gdal-bin) runs");
-    assert!(
-        output.status.success(),
-        "ogr2ogr {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 /// The address points as GeoJSON, and converted by ogr2ogr to `driver` in EPSG:2227.

@@ -7,12 +7,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Instant;
 
 use canvass_db::registrations::{self, TokenPurpose};
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{assert_clear_error, outbox_texts, run, stderr_of, stdout_of};
+use canvass_e2e::{assert_clear_error, ogr2ogr, outbox_texts, run, stderr_of, stdout_of};
 use canvass_model::address::parse_street_address;
 
 /// Rows of the big file.
@@ -312,19 +312,6 @@ fn confirm_token(mail: &str, lang: &str) -> String {
         "{link}"
     );
     token.to_owned()
-}
-
-/// `ogr2ogr ARGS`, which must succeed.
-fn ogr2ogr(args: &[&str]) {
-    let output = Command::new("ogr2ogr")
-        .args(args)
-        .output()
-        .expect("ogr2ogr (Debian package gdal-bin) runs");
-    assert!(
-        output.status.success(),
-        "ogr2ogr {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
 }
 
 #[tokio::test]

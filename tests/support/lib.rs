@@ -334,3 +334,16 @@ pub fn mail_text(message: &str) -> String {
     }
     format!("{headers}\n\n{}", String::from_utf8_lossy(&out))
 }
+
+/// `ogr2ogr ARGS` (Debian's gdal-bin), which must succeed.
+pub fn ogr2ogr(args: &[&str]) {
+    let output = Command::new("ogr2ogr")
+        .args(args)
+        .output()
+        .expect("ogr2ogr (Debian package gdal-bin) runs");
+    assert!(
+        output.status.success(),
+        "ogr2ogr {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -76,13 +76,7 @@ pub async fn load_active(
     client: &mut Client,
     mut each: impl FnMut(CameraPoint),
 ) -> Result<Watermark, DbError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(DbError::pg("begin camera load"))?;
+    let tx = snapshot(client).await?;
     let watermark = read_watermark(&tx).await?;
     let rows = tx
         .query_raw(LOAD_ACTIVE, std::iter::empty::<&(dyn ToSql + Sync)>())
@@ -122,13 +116,7 @@ pub async fn changes_since(
     since: Watermark,
     applied_above: &HashSet<i64>,
 ) -> Result<ChangeBatch, DbError> {
-    let tx = client
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()
-        .await
-        .map_err(DbError::pg("begin change read"))?;
+    let tx = snapshot(client).await?;
     let now = read_watermark(&tx).await?.max(since);
     let rows = tx
         .query(CHANGES_FROM, &[&since.0.to_string(), &now.0.to_string()])
@@ -160,6 +148,17 @@ pub async fn changes_since(
     }
     tx.commit().await.map_err(DbError::pg("end change read"))?;
     Ok(batch)
+}
+
+/// A read-only transaction on one snapshot, so that the watermark and the rows agree.
+async fn snapshot(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>, DbError> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+        .await
+        .map_err(DbError::pg("begin snapshot read"))
 }
 
 async fn read_watermark(tx: &tokio_postgres::Transaction<'_>) -> Result<Watermark, DbError> {
