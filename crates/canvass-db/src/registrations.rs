@@ -94,6 +94,7 @@ const LOAD: &str = "SELECT r.status, r.kind, r.language, r.contact_method,
 const LOAD_CAMERAS: &str = "SELECT ST_X(location), ST_Y(location), address, placement, views,
         facing_deg, retention_days, recording_mode, can_export, notes
     FROM cameras WHERE registration_id = $1 ORDER BY id";
+const LANGUAGE: &str = "SELECT language FROM registrations WHERE id = $1";
 const SET_STATUS: &str = "UPDATE registrations SET status = $2 WHERE id = $1
     AND status IN ('active', 'paused')";
 const OPT_OUT_CONTACT: &str = "DELETE FROM contacts WHERE registration_id = $1";
@@ -579,4 +580,19 @@ pub async fn refresh_statistics(client: &impl GenericClient) -> Result<(), DbErr
         .batch_execute(ANALYZE_REGISTRY)
         .await
         .map_err(DbError::pg("analyze the registry"))
+}
+
+/// The language an owner chose, for the mails sent to them (nothing sealed is opened).
+pub async fn language(client: &impl GenericClient, id: i64) -> Result<Option<Language>, DbError> {
+    let Some(row) = client
+        .query_opt(LANGUAGE, &[&id])
+        .await
+        .map_err(DbError::pg("read registration language"))?
+    else {
+        return Ok(None);
+    };
+    let text: String = row.get(0);
+    text.parse()
+        .map(Some)
+        .map_err(|_| DbError::Invalid(format!("registration {id}: language {text:?}")))
 }

@@ -212,7 +212,7 @@ async fn authenticate(
 ) -> Result<Principal, Response> {
     let Some(key) = presented_key(headers) else {
         if let Some(token) =
-            crate::login::cookie(headers, crate::login::SESSION_COOKIE).filter(|t| !t.is_empty())
+            crate::cookies::cookie(headers, crate::login::SESSION_COOKIE).filter(|t| !t.is_empty())
         {
             let db = state
                 .db

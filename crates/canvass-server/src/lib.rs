@@ -7,6 +7,7 @@
 mod admin;
 mod api;
 pub mod auth;
+mod cookies;
 mod error;
 mod health;
 mod html;

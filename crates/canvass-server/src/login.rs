@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::auth::{ClientInfo, Principal, no_store};
+use crate::cookies::{SameSite, cookie, set_cookie};
 use crate::error::{ApiError, db_unavailable};
 use crate::html::{escape, page};
 use canvass_model::totp;
@@ -20,38 +21,6 @@ use canvass_model::totp;
 pub(crate) const SESSION_COOKIE: &str = "canvass_session";
 /// Name of the pre-login CSRF cookie (double-submit).
 const LOGIN_CSRF_COOKIE: &str = "canvass_login_csrf";
-
-/// The value of cookie `name` in the request.
-pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-}
-
-fn set_cookie(
-    response: &mut Response,
-    name: &str,
-    value: &str,
-    path: &str,
-    max_age: Option<u64>,
-    secure: bool,
-) {
-    let mut cookie = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
-    if let Some(age) = max_age {
-        cookie.push_str(&format!("; Max-Age={age}"));
-    }
-    if secure {
-        cookie.push_str("; Secure");
-    }
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-}
 
 fn login_page(
     status: StatusCode,
@@ -79,10 +48,10 @@ fn login_page(
     let mut response = (status, axum::response::Html(page("Sign in", &body))).into_response();
     set_cookie(
         &mut response,
-        LOGIN_CSRF_COOKIE,
-        csrf,
+        (LOGIN_CSRF_COOKIE, csrf),
         "/login",
         Some(3600),
+        SameSite::Strict,
         secure,
     );
     no_store(response)
@@ -177,13 +146,20 @@ pub(crate) async fn submit(
                 "/account"
             };
             let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
-            set_cookie(&mut response, SESSION_COOKIE, &token, "/", None, secure);
             set_cookie(
                 &mut response,
-                LOGIN_CSRF_COOKIE,
-                "",
+                (SESSION_COOKIE, &token),
+                "/",
+                None,
+                SameSite::Strict,
+                secure,
+            );
+            set_cookie(
+                &mut response,
+                (LOGIN_CSRF_COOKIE, ""),
                 "/login",
                 Some(0),
+                SameSite::Strict,
                 secure,
             );
             no_store(response)
@@ -332,10 +308,10 @@ pub(crate) async fn logout(
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
     set_cookie(
         &mut response,
-        SESSION_COOKIE,
-        "",
+        (SESSION_COOKIE, ""),
         "/",
         Some(0),
+        SameSite::Strict,
         state.sessions.secure_cookies,
     );
     no_store(response)

@@ -66,8 +66,10 @@ pub(crate) async fn tile(
         .into_response())
 }
 
-/// Longitude and latitude inside the jurisdiction, when one is loaded.
-pub(crate) async fn centre(state: &AppState) -> Option<(f64, f64)> {
+/// Where the pin map opens (a point inside the jurisdiction); `None` when there is no map to
+/// show (no map library, or no jurisdiction loaded), so no query is made for nothing.
+pub(crate) async fn map_centre(state: &AppState) -> Option<(f64, f64)> {
+    state.public.maplibre.as_ref()?;
     let client = state.db.client().await.ok()?;
     let row = client.query_opt(JURISDICTION_CENTRE, &[]).await.ok()??;
     Some((row.get(0), row.get(1)))

@@ -23,6 +23,7 @@ use canvass_model::Language;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::cookies::{SameSite, cookie, set_cookie};
 use crate::html::escape;
 use crate::rate_limit::RateLimiter;
 
@@ -167,9 +168,7 @@ pub(crate) fn language(query: Option<&str>, headers: &HeaderMap) -> (Language, b
     if let Some(lang) = query.and_then(|q| q.parse::<Language>().ok()) {
         return (lang, true);
     }
-    if let Some(lang) =
-        crate::login::cookie(headers, LANGUAGE_COOKIE).and_then(|c| c.parse::<Language>().ok())
-    {
+    if let Some(lang) = cookie(headers, LANGUAGE_COOKIE).and_then(|c| c.parse::<Language>().ok()) {
         return (lang, false);
     }
     let accepted = headers
@@ -206,46 +205,47 @@ pub(crate) fn html(
     language: Language,
     remember: bool,
 ) -> Response {
-    let mut response = (status, Html(body)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
+    let mut response = crate::auth::no_store((status, Html(body)).into_response());
+    response.headers_mut().insert(
         header::VARY,
         HeaderValue::from_static("Cookie, Accept-Language"),
     );
     if remember {
-        let cookie = format!(
-            "{LANGUAGE_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            language.as_str()
+        // Not a secret: no Secure flag needed; Lax so that a link from elsewhere keeps it.
+        set_cookie(
+            &mut response,
+            (LANGUAGE_COOKIE, language.as_str()),
+            "/",
+            Some(365 * 24 * 3600),
+            SameSite::Lax,
+            false,
         );
-        if let Ok(value) = HeaderValue::from_str(&cookie) {
-            headers.append(header::SET_COOKIE, value);
-        }
     }
     response
 }
 
 /// Sets the form CSRF cookie on a response.
 pub(crate) fn with_form_csrf(mut response: Response, token: &str, secure: bool) -> Response {
-    let mut cookie = format!("{FORM_CSRF_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
-    if secure {
-        cookie.push_str("; Secure");
-    }
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
+    set_cookie(
+        &mut response,
+        (FORM_CSRF_COOKIE, token),
+        "/",
+        None,
+        SameSite::Strict,
+        secure,
+    );
     response
 }
 
 /// The form's CSRF token when it matches the cookie; a fresh one otherwise.
 pub(crate) fn form_csrf_ok(headers: &HeaderMap, posted: &str) -> bool {
-    crate::login::cookie(headers, FORM_CSRF_COOKIE)
+    cookie(headers, FORM_CSRF_COOKIE)
         .is_some_and(|c| !c.is_empty() && constant_time_eq(c.as_bytes(), posted.as_bytes()))
 }
 
 /// A CSRF token for a new form: the cookie's when there is one, so that two tabs work.
 pub(crate) fn form_csrf(headers: &HeaderMap) -> String {
-    crate::login::cookie(headers, FORM_CSRF_COOKIE)
+    cookie(headers, FORM_CSRF_COOKIE)
         .filter(|c| {
             c.len() == 43
                 && c.bytes()

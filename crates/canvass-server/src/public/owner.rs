@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::registrations::{self, OwnedRegistration, TokenPurpose};
 use canvass_mail::Outgoing;
@@ -20,6 +20,7 @@ use super::{
     LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
 };
 use crate::AppState;
+use crate::cookies::{SameSite, cookie, set_cookie};
 use crate::html::escape;
 
 /// The owner-session cookie a manage link opens. SameSite=Lax: the link is followed from a
@@ -199,10 +200,10 @@ pub(crate) async fn manage_request(
         else {
             return Ok(());
         };
-        let owner_language = registrations::load(&**client, &keys, id)
+        let owner_language = registrations::language(&**client, id)
             .await
             .map_err(|e| e.to_string())?
-            .map_or(lang, |r| r.details.language);
+            .unwrap_or(lang);
         let token = registrations::issue(
             &**client,
             id,
@@ -263,27 +264,24 @@ pub(crate) async fn manage_link(
     .await;
     match opened {
         Ok(Some(session)) => {
-            let mut cookie = format!(
-                "{OWNER_COOKIE}={session}; Path=/manage; HttpOnly; SameSite=Lax; Max-Age={}",
-                registrations::OWNER_SESSION_TTL.as_secs()
+            let mut response = crate::auth::no_store(
+                (
+                    StatusCode::SEE_OTHER,
+                    [(
+                        header::LOCATION,
+                        format!("/manage/entry?lang={}", lang.as_str()),
+                    )],
+                )
+                    .into_response(),
             );
-            if state.sessions.secure_cookies {
-                cookie.push_str("; Secure");
-            }
-            let mut response = (
-                StatusCode::SEE_OTHER,
-                [(
-                    header::LOCATION,
-                    format!("/manage/entry?lang={}", lang.as_str()),
-                )],
-            )
-                .into_response();
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                response.headers_mut().append(header::SET_COOKIE, value);
-            }
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            set_cookie(
+                &mut response,
+                (OWNER_COOKIE, &session),
+                "/manage",
+                Some(registrations::OWNER_SESSION_TTL.as_secs()),
+                SameSite::Lax,
+                state.sessions.secure_cookies,
+            );
             response
         }
         Ok(None) => message(
@@ -422,7 +420,7 @@ fn entry_page(
 }
 
 async fn owner_session(state: &AppState, headers: &HeaderMap) -> Option<(String, i64)> {
-    let token = crate::login::cookie(headers, OWNER_COOKIE).filter(|t| !t.is_empty())?;
+    let token = cookie(headers, OWNER_COOKIE).filter(|t| !t.is_empty())?;
     let client = state.db.client().await.ok()?;
     let id = registrations::session_registration(&**client, &token)
         .await
@@ -593,11 +591,14 @@ pub(crate) async fn entry_action(
                     "/manage",
                     false,
                 );
-                if let Ok(value) = HeaderValue::from_str(&format!(
-                    "{OWNER_COOKIE}=; Path=/manage; Max-Age=0; HttpOnly; SameSite=Lax"
-                )) {
-                    response.headers_mut().append(header::SET_COOKIE, value);
-                }
+                set_cookie(
+                    &mut response,
+                    (OWNER_COOKIE, ""),
+                    "/manage",
+                    Some(0),
+                    SameSite::Lax,
+                    state.sessions.secure_cookies,
+                );
                 response
             }
             Err(e) => {

@@ -36,8 +36,7 @@ pub(crate) async fn register(
         ..SubmissionInput::default()
     };
     let csrf = form_csrf(&headers);
-    let centre = super::basemap::centre(&state).await;
-    let page = form_page(&state, lang, &input, &Feedback::default(), &csrf, centre);
+    let page = form_page(&state, lang, &input, &Feedback::default(), &csrf).await;
     with_form_csrf(
         html(StatusCode::OK, page, lang, remember),
         &csrf,
@@ -45,15 +44,15 @@ pub(crate) async fn register(
     )
 }
 
-fn form_page(
+async fn form_page(
     state: &AppState,
     lang: Language,
     input: &SubmissionInput,
     feedback: &Feedback,
     csrf: &str,
-    map_centre: Option<(f64, f64)>,
 ) -> String {
     let s = &state.public;
+    let map_centre = super::basemap::map_centre(state).await;
     let body = format!(
         "<h1>{}</h1><p>{}</p>{}",
         escape(&s.t(lang, "register-heading")),
@@ -113,14 +112,13 @@ pub(crate) async fn register_submit(
     let (lang, _) = language(query.lang.as_deref(), &headers);
     let secure = state.sessions.secure_cookies;
     let fresh = form_csrf(&headers);
-    let centre = super::basemap::centre(&state).await;
     let Some(bytes) = read_form(body).await else {
         let feedback = Feedback::banner(s.t(lang, "problem-too-large"));
         let input = SubmissionInput {
             cameras: vec![CameraInput::default()],
             ..SubmissionInput::default()
         };
-        let page = form_page(&state, lang, &input, &feedback, &fresh, centre);
+        let page = form_page(&state, lang, &input, &feedback, &fresh).await;
         return with_form_csrf(
             html(StatusCode::PAYLOAD_TOO_LARGE, page, lang, false),
             &fresh,
@@ -128,17 +126,17 @@ pub(crate) async fn register_submit(
         );
     };
     let mut posted = form::parse(&bytes);
-    let refuse = |status: StatusCode, input: &SubmissionInput, feedback: Feedback| {
-        let page = form_page(&state, lang, input, &feedback, &fresh, centre);
+    let refuse = async |status: StatusCode, input: &SubmissionInput, feedback: Feedback| {
+        let page = form_page(&state, lang, input, &feedback, &fresh).await;
         with_form_csrf(html(status, page, lang, false), &fresh, secure)
     };
     if !form_csrf_ok(&headers, &posted.csrf) {
         let feedback = Feedback::banner(s.t(lang, "problem-expired-form"));
-        return refuse(StatusCode::FORBIDDEN, &posted.input, feedback);
+        return refuse(StatusCode::FORBIDDEN, &posted.input, feedback).await;
     }
     if let Err(wait) = s.form_limiter.check(peer.ip()) {
         let feedback = Feedback::banner(s.t(lang, "problem-rate-limited"));
-        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, &posted.input, feedback);
+        let mut response = refuse(StatusCode::TOO_MANY_REQUESTS, &posted.input, feedback).await;
         if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
             response.headers_mut().insert(header::RETRY_AFTER, value);
         }
@@ -147,13 +145,13 @@ pub(crate) async fn register_submit(
     match posted.action {
         Some(Action::AddCamera) => {
             posted.input.cameras.push(CameraInput::default());
-            return refuse(StatusCode::OK, &posted.input, Feedback::default());
+            return refuse(StatusCode::OK, &posted.input, Feedback::default()).await;
         }
         Some(Action::RemoveCamera(i))
             if i < posted.input.cameras.len() && posted.input.cameras.len() > 1 =>
         {
             posted.input.cameras.remove(i);
-            return refuse(StatusCode::OK, &posted.input, Feedback::default());
+            return refuse(StatusCode::OK, &posted.input, Feedback::default()).await;
         }
         _ => {}
     }
@@ -166,7 +164,7 @@ pub(crate) async fn register_submit(
         Ok(r) => r,
         Err(errors) => {
             let feedback = Feedback::from_errors(s, lang, &errors);
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback);
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback).await;
         }
     };
     let mut client = match state.db.client().await {
@@ -177,7 +175,7 @@ pub(crate) async fn register_submit(
         Ok(Located::At(lon, lat)) => (lon, lat),
         Ok(problem) => {
             let feedback = location_feedback(s, lang, problem);
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback);
+            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback).await;
         }
         Err(e) => return unavailable(&state, lang, e),
     };
@@ -261,7 +259,7 @@ pub(crate) async fn register_submit(
         Err(e) => {
             tracing::warn!(error = %e, "registration could not be completed");
             let feedback = Feedback::banner(s.t(lang, "problem-unavailable"));
-            refuse(StatusCode::SERVICE_UNAVAILABLE, &posted.input, feedback)
+            refuse(StatusCode::SERVICE_UNAVAILABLE, &posted.input, feedback).await
         }
     }
 }
