@@ -213,7 +213,7 @@ impl Snapshot {
     }
 }
 
-/// The index the tile handlers read: `None` until the first load has finished.
+/// The index every reader shares (tiles, searches): `None` until the first load has finished.
 #[derive(Debug, Default)]
 pub struct CameraIndex {
     current: RwLock<Option<Arc<Snapshot>>>,
