@@ -1,9 +1,11 @@
 //! Geometry for Canvass that needs no database: Web Mercator and XYZ tile math with a Morton
 //! (Z-order) key that makes every tile a contiguous range of a sorted array, field-of-view
-//! wedges, and an encoder for Mapbox Vector Tiles 2.1.
+//! wedges, an encoder for Mapbox Vector Tiles 2.1, and the checked [`LonLat`] position.
 
+mod lon_lat;
 pub mod mvt;
 pub mod tile;
 pub mod wedge;
 
+pub use lon_lat::{LonLat, LonLatError};
 pub use tile::{TileError, TileId, WorldPoint};

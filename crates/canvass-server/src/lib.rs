@@ -35,13 +35,13 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::{Access, Routes};
+pub use canvass_tiles::{TileService, TileSettings};
 pub use error::ApiError;
 pub use key_cache::KeyCache;
 pub use keys::ContactKeys;
 pub use metrics::Metrics;
 pub use public::{Department, MapLibre, PublicSettings};
 pub use rate_limit::RateLimiter;
-pub use tiles::{TileService, TileSettings};
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]

@@ -2,77 +2,26 @@
 //!
 //! `GET /tiles/{layers}/{z}/{x}/{y}.mvt` (layers: `cameras`, `camera_fov`, `coverage`, comma
 //! separated) and `GET /tiles/{layers}.json` (TileJSON 3.0). Tiles are encoded in process from
-//! the [`index::CameraIndex`], which the [`crate::sync`] task keeps current, and kept in a
-//! [`cache::TileCache`] that a camera change evicts from exactly where it shows.
+//! the [`canvass_tiles::CameraIndex`], which the [`crate::sync`] task keeps current, and kept in
+//! a [`canvass_tiles::TileCache`] that a camera change evicts from exactly where it shows.
 //!
 //! Below `points_from_zoom` every request gets the `coverage` layer: counts on a 64 × 64 grid
 //! that add up to the cameras of the tile, instead of huge tiles or silently dropped points.
 //! A tile without features is `204 No Content`.
 
-pub mod cache;
-pub mod index;
-pub mod layers;
-pub mod render;
-
-use std::sync::Arc;
-
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_geo::TileId;
+use canvass_tiles::render;
+use canvass_tiles::{CacheLookup, EncodedTile, Layer, LayerListError, LayerSet, TilesError};
 
 use crate::{ApiError, AppState};
-use cache::{EncodedTile, FieldSet, TileCache, TileKey};
-use index::CameraIndex;
-use layers::{Layer, LayerListError, LayerSet};
 
 /// Tiles are private to signed-in callers; clients may keep them but must ask again (with
 /// `If-None-Match`) before each use, so that a client without credentials never reuses them.
 const TILE_CACHE_CONTROL: &str = "private, no-cache";
 const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
-
-/// How tiles are cut and cached.
-#[derive(Debug, Clone, Copy)]
-pub struct TileSettings {
-    /// Deepest zoom served.
-    pub max_zoom: u8,
-    /// Zoom from which points and wedges are drawn; below it, coverage counts.
-    pub points_from_zoom: u8,
-    /// Bytes of encoded tiles kept in memory; 0 turns the cache off.
-    pub cache_bytes: u64,
-}
-
-impl Default for TileSettings {
-    fn default() -> Self {
-        TileSettings {
-            max_zoom: 22,
-            points_from_zoom: 13,
-            cache_bytes: 64 << 20,
-        }
-    }
-}
-
-/// The index, the cache and the settings, shared by every request.
-#[derive(Debug)]
-pub struct TileService {
-    /// Active cameras in memory.
-    pub index: CameraIndex,
-    /// Encoded tiles.
-    pub cache: TileCache,
-    /// Settings.
-    pub settings: TileSettings,
-}
-
-impl TileService {
-    /// An empty index (loaded by the sync task) and a cache of the configured size.
-    pub fn new(settings: TileSettings) -> TileService {
-        TileService {
-            index: CameraIndex::default(),
-            cache: TileCache::new(settings.cache_bytes),
-            settings,
-        }
-    }
-}
 
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
 pub(crate) async fn tile(
@@ -89,31 +38,14 @@ pub(crate) async fn tile(
         )
     })?;
     let tile = parse_tile(&z, &x, y, tiles.settings.max_zoom)?;
-    let key = TileKey {
-        layers: render::effective_layers(requested, tile.z, tiles.settings.points_from_zoom),
-        fields: FieldSet::Standard,
-        tile,
-    };
-    let encoded = match tiles.cache.get(&key) {
-        Some(hit) => {
-            state.metrics.tile_cache.with_label_values(&["hit"]).inc();
-            hit
-        }
-        None => {
-            if tiles.cache.enabled() {
-                state.metrics.tile_cache.with_label_values(&["miss"]).inc();
-            }
-            // The epoch is read before the snapshot, so a tile cut from a snapshot that a
-            // change has since replaced is never filed after that change's eviction.
-            let epoch = tiles.cache.epoch();
-            let snapshot = tiles.index.snapshot().ok_or_else(loading)?;
-            let encoded = Arc::new(EncodedTile::new(render::render(
-                &snapshot, key.layers, tile,
-            )));
-            tiles.cache.insert_if_current(key, encoded.clone(), epoch);
-            encoded
-        }
-    };
+    let (encoded, lookup) = tiles
+        .tile(tiles.key(requested, tile))
+        .map_err(unavailable)?;
+    match lookup {
+        CacheLookup::Hit => state.metrics.tile_cache.with_label_values(&["hit"]).inc(),
+        CacheLookup::Miss => state.metrics.tile_cache.with_label_values(&["miss"]).inc(),
+        CacheLookup::Disabled => {}
+    }
     Ok(respond(&encoded, &headers))
 }
 
@@ -125,19 +57,18 @@ fn respond(encoded: &EncodedTile, request: &HeaderMap) -> Response {
     if encoded.bytes.is_empty() {
         return (StatusCode::NO_CONTENT, [cache_control]).into_response();
     }
-    let etag = (header::ETAG, encoded.etag.clone());
+    // A hex hash in quotes: always a valid header value.
+    let etag = HeaderValue::from_maybe_shared(encoded.etag.clone())
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+    let etag = (header::ETAG, etag);
     let vary = (header::VARY, HeaderValue::from_static("Accept-Encoding"));
     if etag_matches(request, &encoded.etag) {
         return (StatusCode::NOT_MODIFIED, [cache_control, etag, vary]).into_response();
     }
     let content_type = (header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
-    if accepts_gzip(request) {
+    if let Some(gzip) = accepts_gzip(request).then(|| encoded.gzip()).flatten() {
         let encoding = (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        return (
-            [cache_control, etag, vary, content_type, encoding],
-            encoded.gzip(),
-        )
-            .into_response();
+        return ([cache_control, etag, vary, content_type, encoding], gzip).into_response();
     }
     (
         [cache_control, etag, vary, content_type],
@@ -146,17 +77,14 @@ fn respond(encoded: &EncodedTile, request: &HeaderMap) -> Response {
         .into_response()
 }
 
-fn etag_matches(request: &HeaderMap, etag: &HeaderValue) -> bool {
-    let Some(etag) = etag.to_str().ok() else {
-        return false;
-    };
+fn etag_matches(request: &HeaderMap, etag: &[u8]) -> bool {
     request
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|tag| tag.trim().trim_start_matches("W/"))
-        .any(|tag| tag == "*" || tag == etag)
+        .any(|tag| tag == "*" || tag.as_bytes() == etag)
 }
 
 fn accepts_gzip(request: &HeaderMap) -> bool {
@@ -212,11 +140,8 @@ fn coordinate(name: &str, text: &str) -> Result<u32, ApiError> {
     })
 }
 
-fn loading() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the camera index is still loading; try again in a moment",
-    )
+fn unavailable(e: TilesError) -> ApiError {
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
 }
 
 /// `GET /tiles/{layers}.json`: TileJSON 3.0.
@@ -233,7 +158,7 @@ pub(crate) async fn tilejson(
     })?;
     let requested = parse_layers(list)?;
     let settings = state.tiles.settings;
-    let snapshot = state.tiles.index.snapshot().ok_or_else(loading)?;
+    let snapshot = state.tiles.snapshot().map_err(unavailable)?;
     let bounds = snapshot
         .bounds_lon_lat()
         .unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
@@ -344,15 +269,15 @@ mod tests {
 
     #[test]
     fn conditional_and_compressed_requests() {
-        let tag = HeaderValue::from_static("\"abc\"");
+        let tag = b"\"abc\"";
         assert!(etag_matches(
             &headers(header::IF_NONE_MATCH, "\"x\", W/\"abc\""),
-            &tag
+            tag
         ));
-        assert!(etag_matches(&headers(header::IF_NONE_MATCH, "*"), &tag));
+        assert!(etag_matches(&headers(header::IF_NONE_MATCH, "*"), tag));
         assert!(!etag_matches(
             &headers(header::IF_NONE_MATCH, "\"abcd\""),
-            &tag
+            tag
         ));
         assert!(accepts_gzip(&headers(
             header::ACCEPT_ENCODING,

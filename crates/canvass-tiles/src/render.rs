@@ -8,8 +8,8 @@ use canvass_geo::wedge::ring_on_tile;
 use canvass_geo::{TileId, WorldPoint};
 use canvass_model::View;
 
-use super::index::{Camera, Snapshot};
-use super::layers::{Layer, LayerSet};
+use crate::index::{Camera, Snapshot};
+use crate::layers::{Layer, LayerSet};
 
 /// Tile units drawn beyond each edge, so that wedges and cells join without seams.
 pub const BUFFER: u32 = 64;
@@ -242,7 +242,7 @@ fn tile_point(tile: TileId, at: WorldPoint) -> (i32, i32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tiles::index::tests::camera;
+    use crate::index::tests::camera;
     use geozero::mvt::{Message, Tile};
 
     fn city() -> Snapshot {

@@ -2,15 +2,14 @@
 
 use std::sync::{Arc, OnceLock, RwLock};
 
-use axum::body::Bytes;
-use axum::http::HeaderValue;
+use bytes::Bytes;
 use canvass_geo::mvt::EXTENT;
 use canvass_geo::{TileId, WorldPoint};
 use quick_cache::Weighter;
 use quick_cache::sync::Cache;
 
-use super::layers::{Layer, LayerSet};
-use super::render::BUFFER;
+use crate::layers::{Layer, LayerSet};
+use crate::render::BUFFER;
 
 /// Which attributes a caller may see. Every role that may read tiles sees the same fields
 /// today; the cache key carries the set so that a narrower role added later can never be
@@ -37,17 +36,17 @@ pub struct TileKey {
 pub struct EncodedTile {
     /// The MVT bytes (empty: no feature).
     pub bytes: Bytes,
-    /// Strong validator: a hash of the bytes, the same in every process.
-    pub etag: HeaderValue,
-    gzip: OnceLock<Bytes>,
+    /// Strong validator, quoted as an `ETag` header carries it: a hash of the bytes, the same
+    /// in every process. ASCII only.
+    pub etag: Bytes,
+    gzip: OnceLock<Option<Bytes>>,
 }
 
 impl EncodedTile {
     /// Wraps freshly encoded bytes.
     pub fn new(bytes: Vec<u8>) -> EncodedTile {
         let hash = xxhash_rust::xxh3::xxh3_128(&bytes);
-        let etag = HeaderValue::from_str(&format!("\"{hash:032x}\""))
-            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let etag = Bytes::from(format!("\"{hash:032x}\""));
         EncodedTile {
             bytes: Bytes::from(bytes),
             etag,
@@ -55,18 +54,25 @@ impl EncodedTile {
         }
     }
 
-    /// The bytes gzip-compressed, computed once.
-    pub fn gzip(&self) -> Bytes {
-        self.gzip
-            .get_or_init(|| {
-                use std::io::Write;
-                let mut encoder =
-                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-                // Writing to a Vec cannot fail.
-                let _ = encoder.write_all(&self.bytes);
-                Bytes::from(encoder.finish().unwrap_or_default())
-            })
-            .clone()
+    /// The bytes gzip-compressed, computed once; `None` if compression failed (logged), in
+    /// which case the plain bytes are the answer.
+    pub fn gzip(&self) -> Option<Bytes> {
+        self.gzip.get_or_init(|| compress(&self.bytes)).clone()
+    }
+}
+
+fn compress(bytes: &[u8]) -> Option<Bytes> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 2 + 32),
+        flate2::Compression::default(),
+    );
+    match encoder.write_all(bytes).and_then(|()| encoder.finish()) {
+        Ok(compressed) => Some(Bytes::from(compressed)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot gzip an encoded tile; serving it uncompressed");
+            None
+        }
     }
 }
 
@@ -258,8 +264,11 @@ mod tests {
         assert_eq!(a.etag, EncodedTile::new(vec![1, 2, 3]).etag);
         assert_ne!(a.etag, EncodedTile::new(vec![1, 2, 4]).etag);
         let mut out = Vec::new();
-        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&a.gzip()[..]), &mut out)
-            .unwrap();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&a.gzip().unwrap()[..]),
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(out, vec![1, 2, 3]);
         assert!(!TileCache::new(0).enabled());
     }

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
 use canvass_db::camera_points::CameraPoint;
-use canvass_geo::{TileId, WorldPoint};
+use canvass_geo::{LonLat, TileId, WorldPoint};
 use canvass_model::{CanExport, Kind, Placement, RecordingMode};
 use chrono::{Datelike, NaiveDate};
 
@@ -63,6 +63,11 @@ impl Camera {
             can_export: p.can_export,
             kind: p.kind,
         }
+    }
+
+    /// Position in degrees (to within a centimetre of what the database holds).
+    pub fn lon_lat(&self) -> LonLat {
+        LonLat::from(self.at)
     }
 
     /// Degrees clockwise from north, when the owner said.
@@ -208,7 +213,7 @@ impl Snapshot {
     }
 }
 
-/// The index the tile handlers read: `None` until the first load has finished.
+/// The index every reader shares (tiles, searches): `None` until the first load has finished.
 #[derive(Debug, Default)]
 pub struct CameraIndex {
     current: RwLock<Option<Arc<Snapshot>>>,
