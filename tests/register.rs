@@ -636,3 +636,47 @@ async fn unconfirmed_registrations_are_purged_after_seven_days() {
     assert_eq!(purged, 1);
     assert_eq!(web_registrations(&s.db).await, 1);
 }
+
+/// The public form and `canvass import registrations` share one intake: a consent version the
+/// database would refuse stops both commands at start with the same message and exit code,
+/// instead of a 503 on every registration.
+#[test]
+fn serve_and_import_refuse_a_too_long_consent_version_alike() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().to_str().unwrap();
+    let long = "v".repeat(65);
+    let serve = canvass_e2e::run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--consent-version",
+        &long,
+        "--data-dir",
+        dir,
+    ]);
+    let import = canvass_e2e::run(&[
+        "import",
+        "registrations",
+        "cameras.csv",
+        "--consent-version",
+        &long,
+        "--data-dir",
+        dir,
+    ]);
+    for output in [&serve, &import] {
+        canvass_e2e::assert_clear_error(output, "--consent-version: give 1 to 64 characters");
+    }
+    assert_eq!(
+        canvass_e2e::stderr_of(&serve),
+        canvass_e2e::stderr_of(&import)
+    );
+    assert_eq!(serve.status.code(), import.status.code());
+    let bad_url = |command: &[&str]| {
+        let mut args = command.to_vec();
+        args.extend(["--public-url", "cameras.example", "--data-dir", dir]);
+        canvass_e2e::stderr_of(&canvass_e2e::run(&args))
+    };
+    let serve = bad_url(&["serve", "--listen", "127.0.0.1:0"]);
+    assert!(serve.contains("--public-url"), "{serve}");
+    assert_eq!(serve, bad_url(&["import", "registrations", "cameras.csv"]));
+}

@@ -6,7 +6,6 @@
 //! and PROJ are synchronous) and reach the database in batches over a channel, in one
 //! transaction: a failed import changes nothing.
 
-use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,11 +19,10 @@ use canvass_model::address::AddressPoint;
 use tokio::sync::mpsc;
 
 use crate::cli::{GlobalArgs, ImportAction};
+use crate::rejects::Rejects;
 
 /// Rows per batch sent to the database.
 const BATCH: usize = 5000;
-/// Rejected rows shown on standard error; the rest go to `--rejects FILE` only.
-const SHOWN_REJECTIONS: usize = 20;
 
 pub async fn run(global: &GlobalArgs, action: ImportAction) -> anyhow::Result<ExitCode> {
     match action {
@@ -85,7 +83,7 @@ async fn addresses(
         source.crs_label(),
         source.fields_description()
     );
-    let mut rejected = Rejected::new(rejects.as_deref())?;
+    let mut rejected = Rejects::create(rejects.as_deref(), &[])?;
     let set = crate::migrations(global)?;
     let db = crate::open_database(global, PoolOptions::default()).await?;
     let outcome = async {
@@ -115,7 +113,9 @@ async fn addresses(
         });
         while let Some(batch) = receiver.recv().await {
             import.insert(&batch.points).await?;
-            rejected.add(&batch.rejections)?;
+            for r in &batch.rejections {
+                rejected.add(r, &[])?;
+            }
         }
         let summary = reader.await.context("the file reader stopped")??;
         rejected.finish()?;
@@ -165,8 +165,10 @@ async fn boundary(
     })
     .await
     .context("the file reader stopped")??;
-    let mut skipped = Rejected::new(None)?;
-    skipped.add(&boundary.skipped)?;
+    let mut skipped = Rejects::create(None, &[])?;
+    for r in &boundary.skipped {
+        skipped.add(r, &[])?;
+    }
     skipped.finish()?;
     let name = name.unwrap_or_else(|| boundary.layer_name.clone());
     let set = crate::migrations(global)?;
@@ -204,71 +206,4 @@ fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
-}
-
-/// Rejected rows: the first few on standard error, all of them in the `--rejects` CSV.
-struct Rejected {
-    shown: usize,
-    total: u64,
-    file: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
-}
-
-impl Rejected {
-    fn new(path: Option<&Path>) -> anyhow::Result<Rejected> {
-        let file = match path {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
-                let mut writer = std::io::BufWriter::new(file);
-                writer
-                    .write_all(b"row,reason\n")
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                Some((path.to_owned(), writer))
-            }
-            None => None,
-        };
-        Ok(Rejected {
-            shown: 0,
-            total: 0,
-            file,
-        })
-    }
-
-    fn add(&mut self, rejections: &[Rejection]) -> anyhow::Result<()> {
-        for r in rejections {
-            self.total += 1;
-            if self.shown < SHOWN_REJECTIONS {
-                self.shown += 1;
-                eprintln!("row {}: {}", r.row, r.reason);
-            }
-            if let Some((path, writer)) = &mut self.file {
-                writeln!(writer, "{},\"{}\"", r.row, r.reason.replace('"', "\"\""))
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(&mut self) -> anyhow::Result<()> {
-        let more = self.total - self.shown as u64;
-        match &mut self.file {
-            Some((path, writer)) => {
-                writer
-                    .flush()
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                if self.total > 0 {
-                    eprintln!(
-                        "all {} rejected rows are listed in {}",
-                        self.total,
-                        path.display()
-                    );
-                }
-            }
-            None if more > 0 => {
-                eprintln!("… and {more} more rejected rows (--rejects FILE lists them all)");
-            }
-            None => {}
-        }
-        Ok(())
-    }
 }

@@ -10,41 +10,36 @@
 //! others, and importing the same file twice registers nobody twice.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Write;
 use std::ops::ControlFlow;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use anyhow::Context;
-use canvass_db::audit::{self, Actor, Event};
 use canvass_db::connect::PoolOptions;
-use canvass_db::places::{self, Located};
-use canvass_db::registrations::{self, Intake, Site};
+use canvass_db::intake::{self, IntakeSettings, OwnerSites, Placed};
+use canvass_db::places;
+use canvass_db::registrations;
 use canvass_db::{DbError, contacts, migrate};
-use canvass_i18n::Messages;
 use canvass_import::{
     Defaults, FieldMap, OwnerEntry, PlacedRow, RegistrationOptions, RegistrationSource, Rejection,
     RowRegistration, group_by_owner,
 };
-use canvass_mail::{MailError, Mailer, Outgoing};
+use canvass_mail::{Composer, MailError, Mailer, OwnerMail};
+use canvass_model::RegistrationStatus;
 use canvass_model::contact_seal::ContactKeyRing;
-use canvass_model::{RegistrationStatus, Source};
-use futures_util::{StreamExt, TryStreamExt, stream};
+use futures_util::{StreamExt, stream};
 use tokio_postgres::GenericClient;
 
 use crate::cli::{GlobalArgs, RegistrationArgs};
+use crate::rejects::Rejects;
 
 /// Owners written per transaction; their mails go out once it is committed.
 const BATCH: usize = 500;
-/// Look-ups in flight on the one connection (tokio-postgres pipelines them).
-const PIPELINE: usize = 64;
 /// Mails being sent at once.
 const MAIL_CONCURRENCY: usize = 16;
-/// Rejected rows shown on standard error; the rest go to `--rejects FILE` only.
-const SHOWN_REJECTIONS: usize = 20;
-/// Longest consent version (the column's check).
-const MAX_CONSENT_VERSION: usize = 64;
+/// Skipped rows listed on standard error.
+const SHOWN_SKIPPED: usize = 20;
 
 /// Everything the import needs once the flags are checked.
 struct Plan {
@@ -52,16 +47,12 @@ struct Plan {
     rejects: Option<PathBuf>,
     dry_run: bool,
     trusted: bool,
-    consent_version: String,
-    public_url: String,
+    intake: IntakeSettings,
     department: String,
 }
 
 pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> anyhow::Result<ExitCode> {
-    let consent_version = args.consent_version.trim().to_owned();
-    if consent_version.is_empty() || consent_version.chars().count() > MAX_CONSENT_VERSION {
-        anyhow::bail!("--consent-version: give 1 to {MAX_CONSENT_VERSION} characters");
-    }
+    let intake = crate::intake_settings(&args.consent_version, &args.public_url)?;
     let mut map = FieldMap::default();
     for m in args.map {
         map.merge(m)?;
@@ -71,12 +62,11 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> anyhow::Result<
         defaults.merge(d)?;
     }
     let plan = Plan {
-        public_url: public_url(&args.public_url)?,
         file: args.file,
         rejects: args.rejects,
         dry_run: args.dry_run,
         trusted: args.trusted,
-        consent_version,
+        intake,
         department: args.department_name,
     };
     let options = RegistrationOptions {
@@ -98,7 +88,7 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> anyhow::Result<
         source.fields_description()
     );
     // Created before the long part, so that an unwritable path fails at once.
-    let rejects = RejectsFile::create(plan.rejects.as_deref(), source.columns())?;
+    let rejects = Rejects::create(plan.rejects.as_deref(), source.columns())?;
     let (rows, read) = tokio::task::spawn_blocking(move || {
         let mut rows = Vec::new();
         let read = source.read(|row| {
@@ -168,24 +158,6 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> anyhow::Result<
     .await;
     db.close().await;
     outcome
-}
-
-/// The base of links in mails: `http(s)://…` without a trailing slash.
-fn public_url(typed: &str) -> anyhow::Result<String> {
-    let url = typed.trim().trim_end_matches('/');
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
-    let ok = host.is_some_and(|h| !h.is_empty())
-        && !url.contains(char::is_whitespace)
-        && !url.contains(['?', '#']);
-    if !ok {
-        anyhow::bail!(
-            "--public-url {:?}: give the public site's base URL, e.g. https://cameras.example.gov",
-            typed.chars().take(80).collect::<String>()
-        );
-    }
-    Ok(url.to_owned())
 }
 
 /// The contact key ring, refusing one that cannot recognise the owners already registered:
@@ -261,7 +233,7 @@ async fn import(
     client: &mut deadpool_postgres::Object,
     keys: &ContactKeyRing,
     rows: Vec<canvass_import::SheetRow>,
-    mut rejects: RejectsFile,
+    mut rejects: Rejects,
 ) -> anyhow::Result<Tally> {
     let mut laps = Laps(Instant::now());
     let mut tally = Tally {
@@ -305,16 +277,10 @@ async fn import(
     laps.lap("look up owners");
 
     // Where each camera is.
-    let located: Vec<(u64, RowRegistration, Located)> = stream::iter(fresh)
-        .map(|(row, r)| async move {
-            let placed = places::locate(pg, &r.registration.address, r.location).await?;
-            Ok::<_, DbError>((row, r, placed))
-        })
-        .buffered(PIPELINE)
-        .try_collect()
-        .await?;
+    let located =
+        intake::place_all(pg, fresh, |(_, r)| (&r.registration.address, r.location)).await?;
     let mut placed_rows = Vec::with_capacity(located.len());
-    for (row, r, placed) in located {
+    for ((row, r), placed) in located {
         match placement(placed, r.location.is_some()) {
             Ok(location) => placed_rows.push(PlacedRow {
                 row,
@@ -358,8 +324,11 @@ async fn import(
     laps.lap("write and mail");
     tally.rejected = rejected.len() as u64;
     rejected.sort_by_key(|r| r.row);
-    rejects.write(&rejected, &values)?;
-    report(plan, &tally, &rejected, &skipped_rows, rejects.path());
+    for r in &rejected {
+        rejects.add(r, values.get(&r.row).map_or(&[][..], Vec::as_slice))?;
+    }
+    rejects.finish()?;
+    report(plan, &tally, &skipped_rows);
     Ok(tally)
 }
 
@@ -394,19 +363,12 @@ async fn write(
     } else {
         RegistrationStatus::Pending
     };
-    let intake = Intake {
-        source: Source::Import,
-        consent_version: &plan.consent_version,
-        status,
-    };
     let mail = if plan.trusted {
         None
     } else {
         Some(Welcome {
             mailer: crate::mailer(global)?,
-            messages: Messages::load()?,
-            department: &plan.department,
-            public_url: &plan.public_url,
+            composer: Composer::new(&plan.department, plan.intake.public_url().clone())?,
         })
     };
     let key = keys.current();
@@ -419,35 +381,15 @@ async fn write(
     let mut batches = 0u64;
     for batch in owners.chunks(BATCH) {
         let batch_started = Instant::now();
-        let tx = client
-            .transaction()
-            .await
-            .context("begin an import batch")?;
-        let created: Vec<(i64, Option<String>)> = stream::iter(batch)
-            .map(|owner| {
-                let tx = &*tx;
-                async move {
-                    let sites: Vec<Site> = owner
-                        .sites
-                        .iter()
-                        .map(|(address, location)| (address.as_str(), *location))
-                        .collect();
-                    registrations::insert(tx, key, &owner.registration, &sites, intake).await
-                }
+        let sites: Vec<OwnerSites> = batch
+            .iter()
+            .map(|owner| OwnerSites {
+                registration: &owner.registration,
+                sites: &owner.sites,
             })
-            .buffered(PIPELINE)
-            .try_collect()
-            .await?;
-        let ids: Vec<i64> = created.iter().map(|(id, _)| *id).collect();
-        let event = Event::new(Actor::System("cli:import".into()), "registrations.import")
-            .records(&ids)
-            .details(serde_json::json!({
-                "file": file_name,
-                "status": status.as_str(),
-                "cameras": batch.iter().map(|o| o.registration.cameras.len()).sum::<usize>(),
-            }));
-        audit::record(&*tx, &event).await?;
-        tx.commit().await.context("commit an import batch")?;
+            .collect();
+        let created =
+            intake::admit_batch(client, key, &plan.intake, status, &sites, &file_name).await?;
         tracing::debug!(
             owners = batch.len(),
             seconds = batch_started.elapsed().as_secs_f64(),
@@ -488,7 +430,7 @@ async fn write(
                 let error = error.to_string();
                 imported[i] = false;
                 let pg: &tokio_postgres::Client = client;
-                registrations::delete_pending(pg, created[i].0).await?;
+                intake::withdraw(pg, created[i].0).await?;
                 for &row in &batch[i].rows {
                     rejected.push(Rejection {
                         row,
@@ -525,87 +467,56 @@ async fn write(
 }
 
 /// The welcome mail with its confirmation link, in the owner's language.
-struct Welcome<'a> {
+struct Welcome {
     mailer: Mailer,
-    messages: Messages,
-    department: &'a str,
-    public_url: &'a str,
+    composer: Composer,
 }
 
-impl Welcome<'_> {
+impl Welcome {
     async fn send(&self, owner: &OwnerEntry, token: Option<&str>) -> Result<(), MailError> {
         let Some(token) = token else {
             return Err(MailError::Build("no confirmation link was issued".into()));
         };
         let r = &owner.registration;
-        let link = format!(
-            "{}/confirm/{token}?lang={}",
-            self.public_url,
-            r.language.as_str()
-        );
-        let args = [
-            ("department", self.department),
-            ("name", r.name.as_str()),
-            ("link", link.as_str()),
-        ];
-        let message = Outgoing {
-            subject: self
-                .messages
-                .format(r.language, "mail-welcome-subject", &args),
-            text: self.messages.format(r.language, "mail-welcome-body", &args) + "\n",
+        let mail = OwnerMail::Welcome {
+            name: &r.name,
+            token,
         };
-        self.mailer.send(&r.email, &message).await
+        self.mailer
+            .send(&r.email, &self.composer.compose(r.language, mail))
+            .await
     }
 }
 
 /// The place, or why the row is refused. `had_coordinates`: the row gave its own.
-fn placement(located: Located, had_coordinates: bool) -> Result<(f64, f64), String> {
+fn placement(located: Placed, had_coordinates: bool) -> Result<(f64, f64), String> {
     match located {
-        Located::At(lon, lat) => Ok((lon, lat)),
-        Located::NotFound => Err("address not found among the address points; give the row \
+        Placed::At(lon, lat) => Ok((lon, lat)),
+        Placed::NotFound => Err("address not found among the address points; give the row \
              coordinates (x and y columns, or a point geometry)"
             .into()),
-        Located::Ambiguous => Err("the address matches several places; give the row \
+        Placed::Ambiguous => Err("the address matches several places; give the row \
              coordinates (x and y columns, or a point geometry)"
             .into()),
-        Located::Outside if had_coordinates => {
+        Placed::Outside if had_coordinates => {
             Err("the row's coordinates are outside the jurisdiction".into())
         }
-        Located::Outside => Err("the address is outside the jurisdiction".into()),
+        Placed::Outside => Err("the address is outside the jurisdiction".into()),
+        Placed::NotOpen => {
+            Err("registration is not open: no jurisdiction boundary is loaded".into())
+        }
     }
 }
 
-/// The summary on standard output; the first rejections and the skipped rows on standard
-/// error.
-fn report(
-    plan: &Plan,
-    tally: &Tally,
-    rejected: &[Rejection],
-    skipped_rows: &[u64],
-    rejects_path: Option<&Path>,
-) {
-    for r in rejected.iter().take(SHOWN_REJECTIONS) {
-        eprintln!("row {}: {}", r.row, r.reason);
-    }
-    let more = rejected.len().saturating_sub(SHOWN_REJECTIONS);
-    match rejects_path {
-        Some(path) if !rejected.is_empty() => eprintln!(
-            "all {} rejected rows, with their values, are in {}",
-            rejected.len(),
-            path.display()
-        ),
-        None if more > 0 => {
-            eprintln!("… and {more} more rejected rows (--rejects FILE lists them all)")
-        }
-        _ => {}
-    }
+/// The summary on standard output; the skipped rows on standard error.
+fn report(plan: &Plan, tally: &Tally, skipped_rows: &[u64]) {
     if !skipped_rows.is_empty() {
         let shown: Vec<String> = skipped_rows
             .iter()
-            .take(SHOWN_REJECTIONS)
+            .take(SHOWN_SKIPPED)
             .map(u64::to_string)
             .collect();
-        let ellipsis = if skipped_rows.len() > SHOWN_REJECTIONS {
+        let ellipsis = if skipped_rows.len() > SHOWN_SKIPPED {
             ", …"
         } else {
             ""
@@ -645,123 +556,5 @@ fn report(
             "no row of {} could be imported; nothing was changed",
             plan.file.display()
         );
-    }
-}
-
-/// The `--rejects` CSV: row, reason and the row's original values, one line per rejected row,
-/// in a shape that can be corrected and imported again.
-struct RejectsFile {
-    file: Option<(PathBuf, std::io::BufWriter<std::fs::File>)>,
-    columns: usize,
-}
-
-impl RejectsFile {
-    fn create(path: Option<&Path>, columns: &[String]) -> anyhow::Result<RejectsFile> {
-        let file = match path {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
-                let mut writer = std::io::BufWriter::new(file);
-                let mut header = vec!["row".to_owned(), "reason".to_owned()];
-                header.extend(columns.iter().cloned());
-                write_line(&mut writer, &header)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                Some((path.to_owned(), writer))
-            }
-            None => None,
-        };
-        Ok(RejectsFile {
-            file,
-            columns: columns.len(),
-        })
-    }
-
-    fn path(&self) -> Option<&Path> {
-        self.file.as_ref().map(|(path, _)| path.as_path())
-    }
-
-    fn write(
-        &mut self,
-        rejected: &[Rejection],
-        values: &BTreeMap<u64, Vec<String>>,
-    ) -> anyhow::Result<()> {
-        let Some((path, writer)) = &mut self.file else {
-            return Ok(());
-        };
-        let empty = Vec::new();
-        for r in rejected {
-            let mut line = vec![r.row.to_string(), r.reason.clone()];
-            let row_values = values.get(&r.row).unwrap_or(&empty);
-            line.extend((0..self.columns).map(|i| row_values.get(i).cloned().unwrap_or_default()));
-            write_line(writer, &line)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        writer
-            .flush()
-            .with_context(|| format!("cannot write {}", path.display()))
-    }
-}
-
-/// One CSV line (RFC 4180): fields with a comma, quote, line break or outer space are quoted.
-fn write_line(writer: &mut impl Write, fields: &[String]) -> std::io::Result<()> {
-    let line: Vec<String> = fields
-        .iter()
-        .map(|f| {
-            if f.contains([',', '"', '\n', '\r']) || f.trim() != f {
-                format!("\"{}\"", f.replace('"', "\"\""))
-            } else {
-                f.clone()
-            }
-        })
-        .collect();
-    writer.write_all(line.join(",").as_bytes())?;
-    writer.write_all(b"\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_lines_quote_what_needs_it() {
-        let mut out = Vec::new();
-        write_line(
-            &mut out,
-            &[
-                "1".into(),
-                "a, b".into(),
-                "say \"hi\"".into(),
-                " x".into(),
-                "two\nlines".into(),
-                String::new(),
-            ],
-        )
-        .unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "1,\"a, b\",\"say \"\"hi\"\"\",\" x\",\"two\nlines\",\n"
-        );
-    }
-
-    #[test]
-    fn public_urls() {
-        assert_eq!(
-            public_url("https://cameras.example.gov/").unwrap(),
-            "https://cameras.example.gov"
-        );
-        assert_eq!(
-            public_url("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080"
-        );
-        for bad in [
-            "",
-            "cameras.example.gov",
-            "https://",
-            "https://a b",
-            "ftp://x",
-            "https://x?y",
-        ] {
-            assert!(public_url(bad).is_err(), "{bad:?}");
-        }
     }
 }

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use canvass_mail::{Language, test_message};
+use canvass_mail::test_message;
+use canvass_model::Language;
 
 use crate::cli::{GlobalArgs, MailAction};
 
@@ -15,7 +16,7 @@ pub async fn run(global: &GlobalArgs, action: MailAction) -> anyhow::Result<Exit
             } else {
                 Language::En
             };
-            mailer.send(&to, &test_message(language)).await?;
+            mailer.send(&to, &test_message(language)?).await?;
             println!("test message sent via {}", mailer.describe());
             Ok(ExitCode::SUCCESS)
         }

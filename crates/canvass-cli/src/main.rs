@@ -15,6 +15,7 @@ mod import_registrations;
 mod keys_command;
 mod mail_command;
 mod migrate_command;
+mod rejects;
 mod serve_command;
 mod shutdown;
 
@@ -138,6 +139,16 @@ pub fn mailer(global: &GlobalArgs) -> anyhow::Result<canvass_mail::Mailer> {
         global.smtp_url.as_deref(),
         &outbox,
     )?)
+}
+
+/// The intake's settings from the flags of `serve` and `import registrations`, checked before
+/// anything starts: one rule and one message for both commands.
+pub fn intake_settings(
+    consent_version: &str,
+    public_url: &str,
+) -> anyhow::Result<canvass_db::intake::IntakeSettings> {
+    canvass_db::intake::IntakeSettings::new(consent_version, public_url)
+        .map_err(|e| anyhow::anyhow!("--{}: {e}", e.setting()))
 }
 
 /// The migrations to apply: built in, or from --migrations-dir.

@@ -13,6 +13,11 @@ use tokio::sync::watch;
 use crate::cli::{GlobalArgs, ServeArgs};
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let public_url = args
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", args.listen));
+    let intake = crate::intake_settings(&args.consent_version, &public_url)?;
     // Bind first: a busy port should fail before a database is started for nothing.
     let listener = canvass_server::bind(args.listen).await?;
     let mailer = crate::mailer(global)?;
@@ -32,6 +37,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let db = Arc::new(db);
     let public = Arc::new(canvass_server::PublicSettings::new(
         department(&args)?,
+        intake,
         canvass_server::RateLimiter::new(args.form_posts_per_minute, Duration::from_secs(60)),
         canvass_server::MapLibre::load(&args.web_assets_dir),
     )?);
@@ -161,24 +167,13 @@ fn department(args: &ServeArgs) -> anyhow::Result<canvass_server::Department> {
         }
         None => None,
     };
-    let public_url = args
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", args.listen))
-        .trim_end_matches('/')
-        .to_owned();
-    if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
-        anyhow::bail!("--public-url must start with http:// or https://");
-    }
     Ok(canvass_server::Department {
         name: args.department_name.clone(),
         phone: args.department_phone.clone(),
         email: args.department_email.clone(),
         logo,
         consent: args.consent_en.clone().zip(args.consent_es.clone()),
-        consent_version: args.consent_version.clone(),
         jurisdiction_name: args.jurisdiction_name.clone(),
-        public_url,
     })
 }
 

@@ -7,6 +7,7 @@
 
 use std::net::IpAddr;
 
+use canvass_model::csv::{CsvWriter, Quoting};
 use chrono::{DateTime, Utc};
 use tokio_postgres::GenericClient;
 
@@ -168,6 +169,22 @@ pub async fn verify(client: &impl GenericClient) -> Result<(u64, Vec<Finding>), 
     Ok((rows.len() as u64, findings))
 }
 
+const EXPORT_HEADER: [&str; 13] = [
+    "seq",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "action",
+    "record_ids",
+    "case_number",
+    "reason",
+    "client_addr",
+    "user_agent",
+    "details",
+    "row_hash",
+];
+
 /// Writes the trail since `since` as CSV (header included) to `out`; returns the row count.
 pub async fn export_csv(
     client: &impl GenericClient,
@@ -178,15 +195,11 @@ pub async fn export_csv(
         .query(EXPORT, &[&since])
         .await
         .map_err(DbError::pg("read the audit trail"))?;
-    let io = |e| DbError::Program {
+    let io = |e: canvass_model::csv::CsvError| DbError::Program {
         program: "audit export".into(),
-        message: format!("cannot write: {e}"),
+        message: e.to_string(),
     };
-    writeln!(
-        out,
-        "seq,at,actor_kind,actor_id,actor_name,action,record_ids,case_number,reason,client_addr,user_agent,details,row_hash"
-    )
-    .map_err(io)?;
+    let mut csv = CsvWriter::new(out, &EXPORT_HEADER, Quoting::AsNeeded).map_err(io)?;
     for row in &rows {
         let at: DateTime<Utc> = row.get(1);
         let ids: Vec<i64> = row.get(6);
@@ -207,39 +220,12 @@ pub async fn export_csv(
             row.get::<_, String>(11),
             row.get::<_, String>(12),
         ];
-        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-        writeln!(out, "{}", line.join(",")).map_err(io)?;
+        csv.row(&fields).map_err(io)?;
     }
+    csv.finish().map_err(io)?;
     Ok(rows.len() as u64)
-}
-
-/// Quotes a CSV field, and defuses spreadsheet formulas (a leading = + - @).
-fn csv_field(value: &str) -> String {
-    let defused = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if defused.contains([',', '"', '\n', '\r']) || defused != value {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
 }
 
 fn truncate(text: &str, max_chars: usize) -> String {
     text.chars().take(max_chars).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quoting() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=cmd()"), "\"'=cmd()\"");
-    }
 }

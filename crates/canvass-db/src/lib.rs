@@ -5,6 +5,7 @@
 //! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
 //! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
+//! - [`intake`]: registration intake, shared by the public form and the bulk import.
 //! - [`places`]: imported address points and the jurisdiction; geocoding and the boundary test.
 //! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
 
@@ -16,6 +17,7 @@ pub mod connect;
 pub mod contacts;
 pub mod demo;
 mod error;
+pub mod intake;
 pub mod migrate;
 mod pg_binaries;
 pub mod places;

@@ -188,3 +188,7 @@ mail-welcome-body =
     { $link }
 
     You can change or remove your registration at any time.
+mail-test-subject = Canvass test message
+mail-test-body =
+    This is a test message from Canvass, the community camera registry.
+    If you received it, the mail settings work. No action is needed.

@@ -188,3 +188,7 @@ mail-welcome-body =
     { $link }
 
     Puede cambiar o eliminar su registro cuando quiera.
+mail-test-subject = Mensaje de prueba de Canvass
+mail-test-body =
+    Este es un mensaje de prueba de Canvass, el registro comunitario de cámaras.
+    Si lo recibió, la configuración del correo funciona. No tiene que hacer nada.

@@ -2,16 +2,17 @@
 //!
 //! With an SMTP URL, mail goes to that relay; without one (the embedded default) every message
 //! is written as an `.eml` file into an outbox folder, where an operator or a test can read it.
-//! Message texts exist in English and Spanish; each owner gets their own language.
+//! Every owner message is built by [`compose`] from canvass-i18n's English and Spanish texts;
+//! each owner gets their own language.
 
-mod messages;
+pub mod compose;
 
 use std::path::{Path, PathBuf};
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub use messages::{Language, test_message};
+pub use compose::{Composer, OwnerLink, OwnerMail, test_message};
 
 /// Errors of configuring or sending mail. Messages never include a recipient's address.
 #[derive(Debug, thiserror::Error)]
@@ -146,6 +147,7 @@ impl Mailer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use canvass_model::Language;
 
     #[tokio::test]
     async fn outbox_receives_eml_files() {
@@ -153,7 +155,7 @@ mod tests {
         let outbox = dir.path().join("outbox");
         let mailer = Mailer::new("Canvass <canvass@example.org>", None, &outbox).unwrap();
         mailer
-            .send("ana@example.org", &test_message(Language::Es))
+            .send("ana@example.org", &test_message(Language::Es).unwrap())
             .await
             .unwrap();
         let files: Vec<_> = std::fs::read_dir(&outbox).unwrap().collect();
@@ -162,7 +164,7 @@ mod tests {
         assert!(text.contains("To: ana@example.org"), "{text}");
         assert!(
             mailer
-                .send("not an address", &test_message(Language::En))
+                .send("not an address", &test_message(Language::En).unwrap())
                 .await
                 .is_err()
         );

@@ -7,12 +7,15 @@ pub mod access;
 pub mod address;
 pub mod camera;
 pub mod contact_seal;
+pub mod csv;
+pub mod public_url;
 pub mod registration;
 pub mod submission;
 pub mod totp;
 
 pub use access::{Permission, Role};
 pub use camera::{CanExport, Placement, RecordingMode, View};
+pub use public_url::{PublicUrl, PublicUrlError};
 pub use registration::{Kind, Language, RegistrationStatus, Source};
 pub use submission::ContactMethod;
 

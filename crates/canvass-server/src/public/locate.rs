@@ -1,42 +1,4 @@
-//! Where a registration's cameras are, by the rule shared with the bulk import
-//! ([`places::locate`]); while no jurisdiction is loaded, registration is not open.
+//! Where a registration's cameras are: the intake's one rule ([`intake::place`]), shared with
+//! the bulk import; while no jurisdiction is loaded, registration is not open.
 
-use canvass_db::DbError;
-use canvass_db::places::{self, Located as Place};
-use tokio_postgres::GenericClient;
-
-/// The outcome of placing an address, as the pages answer it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Located {
-    /// Longitude, latitude.
-    At(f64, f64),
-    /// No address point matches; the owner may place a pin.
-    NotFound,
-    /// Several places match; the owner must place a pin.
-    Ambiguous,
-    /// The place is outside the jurisdiction.
-    Outside,
-    /// No jurisdiction is loaded yet (`canvass import boundary`): registration is not open.
-    NotOpen,
-}
-
-/// Places `address`, or checks `pin` when the owner gave one.
-pub(crate) async fn locate(
-    client: &impl GenericClient,
-    address: &str,
-    pin: Option<(f64, f64)>,
-) -> Result<Located, DbError> {
-    match places::locate(client, address, pin).await {
-        Ok(Place::At(lon, lat)) => Ok(Located::At(lon, lat)),
-        Ok(Place::NotFound) => Ok(Located::NotFound),
-        Ok(Place::Ambiguous) => Ok(Located::Ambiguous),
-        Ok(Place::Outside) => Ok(Located::Outside),
-        Err(DbError::NoJurisdiction) => {
-            tracing::error!(
-                "registration refused: no jurisdiction boundary loaded (canvass import boundary)"
-            );
-            Ok(Located::NotOpen)
-        }
-        Err(e) => Err(e),
-    }
-}
+pub(crate) use canvass_db::intake::{Placed as Located, place as locate};

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use canvass_db::intake::IntakeSettings;
 use canvass_i18n::Messages;
+use canvass_mail::Composer;
 use canvass_model::Language;
 use serde::Deserialize;
 
@@ -54,12 +56,8 @@ pub struct Department {
     pub logo: Option<(Vec<u8>, &'static str)>,
     /// Consent text in English and Spanish; `None` uses the default wording.
     pub consent: Option<(String, String)>,
-    /// Version recorded with every registration's consent.
-    pub consent_version: String,
     /// The area covered, as messages name it ("Demo City").
     pub jurisdiction_name: String,
-    /// Absolute base URL of the public site for links in e-mails (`https://cameras.example.gov`).
-    pub public_url: String,
 }
 
 impl Default for Department {
@@ -70,9 +68,7 @@ impl Default for Department {
             email: "cameras@demo-city.example".into(),
             logo: None,
             consent: None,
-            consent_version: "demo-2026-01".into(),
             jurisdiction_name: "Demo City".into(),
-            public_url: "http://127.0.0.1:8080".into(),
         }
     }
 }
@@ -105,6 +101,10 @@ impl MapLibre {
 pub struct PublicSettings {
     /// The department.
     pub department: Department,
+    /// Consent version and public URL of new registrations.
+    pub intake: IntakeSettings,
+    /// Every owner message.
+    pub composer: Composer,
     /// Both languages' words.
     pub messages: Messages,
     /// Form posts per client address.
@@ -117,10 +117,13 @@ impl PublicSettings {
     /// Settings for `department` with the built-in messages.
     pub fn new(
         department: Department,
+        intake: IntakeSettings,
         form_limiter: RateLimiter,
         maplibre: Option<MapLibre>,
     ) -> Result<Self, canvass_i18n::MessagesError> {
         Ok(PublicSettings {
+            composer: Composer::new(&department.name, intake.public_url().clone())?,
+            intake,
             department,
             messages: Messages::load()?,
             form_limiter,

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::registrations::{self, OwnedRegistration, TokenPurpose};
-use canvass_mail::Outgoing;
+use canvass_mail::OwnerMail;
 use canvass_model::submission::{CameraInput, NewRegistration, SubmissionInput, normalise_email};
 use canvass_model::{Language, RegistrationStatus};
 use sha2::{Digest, Sha256};
@@ -26,21 +26,6 @@ use crate::html::escape;
 /// The owner-session cookie a manage link opens. SameSite=Lax: the link is followed from a
 /// mail client, a cross-site navigation that Strict would strip.
 const OWNER_COOKIE: &str = "canvass_owner";
-
-/// An e-mail from messages `{prefix}-subject` and `{prefix}-body`.
-pub(crate) fn mail(
-    s: &PublicSettings,
-    lang: Language,
-    prefix: &str,
-    args: &[(&str, &str)],
-) -> Outgoing {
-    let mut all: Vec<(&str, &str)> = vec![("department", &s.department.name)];
-    all.extend_from_slice(args);
-    Outgoing {
-        subject: s.messages.format(lang, &format!("{prefix}-subject"), &all),
-        text: s.messages.format(lang, &format!("{prefix}-body"), &all) + "\n",
-    }
-}
 
 /// `GET /confirm/{token}`: the double opt-in.
 pub(crate) async fn confirm(
@@ -212,12 +197,9 @@ pub(crate) async fn manage_request(
         )
         .await
         .map_err(|e| e.to_string())?;
-        let link = format!(
-            "{}/manage/{token}?lang={}",
-            s.department.public_url,
-            owner_language.as_str()
-        );
-        let message = mail(s, owner_language, "mail-manage", &[("link", &link)]);
+        let message = s
+            .composer
+            .compose(owner_language, OwnerMail::ManageLink { token: &token });
         state
             .mailer
             .send(&normalised, &message)
@@ -578,7 +560,9 @@ pub(crate) async fn entry_action(
             Ok(receipt) => {
                 if let Some((email, owner_language)) = receipt {
                     let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-                    let receipt = mail(s, owner_language, "mail-optout", &[("date", &date)]);
+                    let receipt = s
+                        .composer
+                        .compose(owner_language, OwnerMail::OptOutReceipt { date: &date });
                     if let Err(e) = state.mailer.send(&email, &receipt).await {
                         tracing::warn!(error = %e, "opt-out receipt not sent");
                     }

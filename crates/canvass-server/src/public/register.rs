@@ -6,12 +6,13 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use canvass_db::registrations::{self, Intake, TokenPurpose};
+use canvass_db::intake::{self, Admission};
+use canvass_mail::OwnerMail;
+use canvass_model::Language;
 use canvass_model::submission::{CameraInput, SubmissionInput};
-use canvass_model::{Language, RegistrationStatus, Source};
 
 use super::form::{self, Action, Feedback};
-use super::locate::{Located, locate};
+use super::locate::Located;
 use super::{
     LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
 };
@@ -171,88 +172,44 @@ pub(crate) async fn register_submit(
         Ok(c) => c,
         Err(e) => return unavailable(&state, lang, e),
     };
-    let location = match locate(&**client, &registration.address, registration.pin).await {
-        Ok(Located::At(lon, lat)) => (lon, lat),
-        Ok(problem) => {
+    let keys = state.contact_keys.ring();
+    let (mail, created) = match intake::admit(&mut client, &keys, &s.intake, &registration).await {
+        Ok(Admission::Unplaced(problem)) => {
             let feedback = location_feedback(s, lang, problem);
             return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback).await;
         }
-        Err(e) => return unavailable(&state, lang, e),
+        Ok(Admission::AlreadyRegistered { manage_token, .. }) => (Ok(manage_token), None),
+        Ok(Admission::Created {
+            id,
+            confirm_token: Some(token),
+        }) => (Ok(token), Some(id)),
+        Ok(Admission::Created { .. }) => return sent(lang),
+        Err(e) => (Err(e.to_string()), None),
     };
-    let keys = state.contact_keys.ring();
-    let outcome = match registrations::find_by_email(&**client, &keys, &registration.email).await {
-        Ok(Some(existing)) => {
-            // Already registered: the manage link instead of a duplicate.
-            match registrations::issue(
-                &**client,
-                existing,
-                TokenPurpose::Manage,
-                registrations::MANAGE_TTL,
-            )
-            .await
-            {
-                Ok(token) => {
-                    let link = format!(
-                        "{}/manage/{token}?lang={}",
-                        s.department.public_url,
-                        registration.language.as_str()
-                    );
-                    let mail = super::owner::mail(
-                        s,
-                        registration.language,
-                        "mail-already",
-                        &[("link", &link)],
-                    );
-                    state
-                        .mailer
-                        .send(&registration.email, &mail)
-                        .await
-                        .map_err(|e| e.to_string())
-                }
-                Err(e) => Err(e.to_string()),
-            }
-        }
-        Ok(None) => {
-            let intake = Intake {
-                source: Source::Web,
-                consent_version: &s.department.consent_version,
-                status: RegistrationStatus::Pending,
+    let outcome = match mail {
+        Ok(token) => {
+            let mail = match created {
+                Some(_) => OwnerMail::Confirmation {
+                    name: &registration.name,
+                    token: &token,
+                },
+                None => OwnerMail::AlreadyRegistered { token: &token },
             };
-            match registrations::create(
-                &mut client,
-                keys.current(),
-                &registration,
-                location,
-                intake,
-            )
-            .await
-            {
-                Ok((id, Some(token))) => {
-                    let link = format!(
-                        "{}/confirm/{token}?lang={}",
-                        s.department.public_url,
-                        registration.language.as_str()
-                    );
-                    let mail = super::owner::mail(
-                        s,
-                        registration.language,
-                        "mail-confirm",
-                        &[("name", &registration.name), ("link", &link)],
-                    );
-                    match state.mailer.send(&registration.email, &mail).await {
-                        Ok(()) => Ok(()),
-                        Err(e) => {
-                            // Without the mail the entry can never be confirmed: take it back.
-                            let _ = registrations::delete_pending(&**client, id).await;
-                            Err(e.to_string())
-                        }
+            let message = s.composer.compose(registration.language, mail);
+            match state.mailer.send(&registration.email, &message).await {
+                Ok(()) => Ok(()),
+                Err(e) => {
+                    // Without the mail the entry can never be confirmed: take it back.
+                    if let Some(id) = created
+                        && let Err(undo) = intake::withdraw(&**client, id).await
+                    {
+                        tracing::warn!(error = %undo, "unmailed registration not taken back");
                     }
+                    Err(e.to_string())
                 }
-                Ok((_, None)) => Ok(()),
-                Err(e) => Err(e.to_string()),
             }
         }
-        Err(e) => Err(e.to_string()),
+        Err(e) => Err(e),
     };
     match outcome {
         Ok(()) => sent(lang),
