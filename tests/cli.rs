@@ -224,3 +224,67 @@ fn pending_migrations_are_reported_by_check() {
     assert_eq!(check.status.code(), Some(3), "{}", stderr_of(&check));
     assert!(stdout_of(&check).contains("pending 0001_extensions.sql"));
 }
+
+#[tokio::test]
+async fn contact_key_and_its_deprecated_spelling() {
+    let help = stdout_of(&run(&["--help"]));
+    assert!(help.contains("contact-key"), "{help}");
+    assert!(
+        !help.lines().any(|l| l.trim_start().starts_with("keys ")),
+        "the old spelling is hidden: {help}"
+    );
+
+    let db = TestDatabase::new().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let rotate = run(&[
+        "contact-key",
+        "rotate",
+        "--database-url",
+        &db.url,
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(rotate.status.success(), "{}", stderr_of(&rotate));
+    assert!(
+        stdout_of(&rotate).contains("contact key rotated to"),
+        "{}",
+        stdout_of(&rotate)
+    );
+    assert!(
+        !stderr_of(&rotate).contains("deprecated"),
+        "{}",
+        stderr_of(&rotate)
+    );
+    let key_file = std::fs::read_to_string(dir.path().join("secrets/contact.key")).unwrap();
+    assert_eq!(key_file.matches("canvass-contact-key v1").count(), 2);
+
+    // The old spelling still works, and says once what to type instead.
+    let prune = run(&[
+        "keys",
+        "prune",
+        "--database-url",
+        &db.url,
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(prune.status.success(), "{}", stderr_of(&prune));
+    assert!(
+        stdout_of(&prune).contains("1 unused key generation(s) removed"),
+        "{}",
+        stdout_of(&prune)
+    );
+    let notes: Vec<String> = stderr_of(&prune)
+        .lines()
+        .filter(|l| l.contains("deprecated"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        notes,
+        ["canvass keys is deprecated; use canvass contact-key"],
+        "{}",
+        stderr_of(&prune)
+    );
+    let key_file = std::fs::read_to_string(dir.path().join("secrets/contact.key")).unwrap();
+    assert_eq!(key_file.matches("canvass-contact-key v1").count(), 1);
+}

@@ -154,10 +154,16 @@ pub enum Command {
         #[command(subcommand)]
         action: KeyAction,
     },
-    /// Rotate the key that seals contact details.
+    /// Rotate or prune the key ring that seals contact details (not the API keys of `key`).
+    ContactKey {
+        #[command(subcommand)]
+        action: ContactKeyAction,
+    },
+    /// The old spelling of `contact-key`, kept for one release; says so on standard error.
+    #[command(hide = true)]
     Keys {
         #[command(subcommand)]
-        action: KeysAction,
+        action: ContactKeyAction,
     },
     /// Verify or export the audit trail.
     Audit {
@@ -522,7 +528,7 @@ pub enum AuditAction {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum KeysAction {
+pub enum ContactKeyAction {
     /// Add a new contact key generation and re-seal every contact under it, in batches, while
     /// the server keeps running (it re-reads the key file when it meets the new key id).
     Rotate {

@@ -10,7 +10,7 @@ use canvass_db::migrate;
 use crate::cli::{DemoArgs, GlobalArgs};
 
 pub async fn run(global: &GlobalArgs, args: DemoArgs) -> anyhow::Result<ExitCode> {
-    let key = crate::contact_key::load_or_create(global)?;
+    let key = crate::contact_key_file::load_or_create(global)?;
     let set = crate::migrations(global)?;
     let db = crate::open_database(global, PoolOptions::default()).await?;
     let outcome = async {

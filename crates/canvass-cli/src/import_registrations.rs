@@ -169,7 +169,7 @@ async fn contact_keys(
     client: &impl GenericClient,
 ) -> anyhow::Result<ContactKeyRing> {
     let used = contacts::used_key_ids(client).await?;
-    let path = crate::contact_key::path(global);
+    let path = crate::contact_key_file::path(global);
     let exists = path.exists();
     if !exists && !used.is_empty() {
         anyhow::bail!(
@@ -184,7 +184,7 @@ async fn contact_keys(
         // Nothing is sealed yet and a dry run writes nothing, not even a key file.
         ContactKeyRing::generate()
     } else {
-        crate::contact_key::load_or_create(global)?
+        crate::contact_key_file::load_or_create(global)?
     };
     let unknown: Vec<&str> = used
         .iter()

@@ -7,12 +7,12 @@ mod access_command;
 mod audit_command;
 mod cli;
 mod config_file;
-mod contact_key;
+mod contact_key_command;
+mod contact_key_file;
 mod db_command;
 mod demo_command;
 mod import_command;
 mod import_registrations;
-mod keys_command;
 mod mail_command;
 mod migrate_command;
 mod rejects;
@@ -29,6 +29,9 @@ use crate::cli::{Cli, Command, GlobalArgs, LogFormat};
 
 /// Exit code of a command that ran and found a problem to report (e.g. pending migrations).
 pub const EXIT_FINDING: u8 = 3;
+
+/// Said on standard error by the old spelling of `canvass contact-key`.
+const KEYS_DEPRECATION: &str = "canvass keys is deprecated; use canvass contact-key";
 
 fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
@@ -104,7 +107,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Db { action } => db_command::run(&cli.global, action),
         Command::User { action } => access_command::user(&cli.global, action).await,
         Command::Key { action } => access_command::key(&cli.global, action).await,
-        Command::Keys { action } => keys_command::run(&cli.global, action).await,
+        Command::ContactKey { action } => contact_key_command::run(&cli.global, action).await,
+        Command::Keys { action } => {
+            // Scripts written for the old spelling keep working for one release.
+            eprintln!("{KEYS_DEPRECATION}");
+            contact_key_command::run(&cli.global, action).await
+        }
         Command::Audit { action } => audit_command::run(&cli.global, action).await,
         Command::Mail { action } => mail_command::run(&cli.global, action).await,
         Command::Import { action } => import_command::run(&cli.global, action).await,

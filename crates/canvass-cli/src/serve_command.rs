@@ -22,7 +22,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let listener = canvass_server::bind(args.listen).await?;
     let mailer = crate::mailer(global)?;
     tracing::info!(transport = mailer.describe(), "outgoing mail");
-    let key = crate::contact_key::load_or_create(global)?;
+    let key = crate::contact_key_file::load_or_create(global)?;
     let set = crate::migrations(global)?;
     let pool = PoolOptions {
         max_size: usize::try_from(args.db_pool_size).unwrap_or(16),
@@ -70,7 +70,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         )),
         contact_keys: Arc::new(canvass_server::ContactKeys::new(
             key.clone(),
-            Some(crate::contact_key::path(global)),
+            Some(crate::contact_key_file::path(global)),
         )),
     };
     let limits = Limits {

@@ -7,12 +7,11 @@ use std::path::Path;
 
 use gdal::vector::{Geometry, LayerAccess, OGRwkbGeometryType};
 
+use canvass_geo::wkb::{self, Polygon};
+
 use crate::addresses::{Rejection, check_complete};
 use crate::error::ImportError;
 use crate::source::{SourceCrs, ToLonLat, open_layer, take_gdal_failure};
-
-/// A polygon as rings of (longitude, latitude), outer ring first.
-type Polygon = Vec<Vec<(f64, f64)>>;
 
 /// The boundary read from a file.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,12 +66,18 @@ pub fn read_boundary(
             layer: layer_name,
         });
     }
+    // No SRID in the bytes: the database sets 4326 itself (`replace_jurisdiction`).
+    let wkb =
+        wkb::multi_polygon(None, &polygons).map_err(|source| ImportError::BoundaryTooLarge {
+            path: path.to_owned(),
+            source,
+        })?;
     Ok(Boundary {
         layer_name,
         crs_label: crs.label().to_owned(),
         features,
         polygons: polygons.len(),
-        wkb: multipolygon_wkb(&polygons),
+        wkb,
         skipped,
     })
 }
@@ -145,31 +150,6 @@ fn gather(
     }
 }
 
-/// ISO WKB, little-endian, of a 2D MultiPolygon.
-fn multipolygon_wkb(polygons: &[Polygon]) -> Vec<u8> {
-    const LITTLE_ENDIAN: u8 = 1;
-    const POLYGON: u32 = 3;
-    const MULTIPOLYGON: u32 = 6;
-    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes();
-    let mut wkb = Vec::new();
-    wkb.push(LITTLE_ENDIAN);
-    wkb.extend_from_slice(&MULTIPOLYGON.to_le_bytes());
-    wkb.extend_from_slice(&count(polygons.len()));
-    for polygon in polygons {
-        wkb.push(LITTLE_ENDIAN);
-        wkb.extend_from_slice(&POLYGON.to_le_bytes());
-        wkb.extend_from_slice(&count(polygon.len()));
-        for ring in polygon {
-            wkb.extend_from_slice(&count(ring.len()));
-            for (x, y) in ring {
-                wkb.extend_from_slice(&x.to_le_bytes());
-                wkb.extend_from_slice(&y.to_le_bytes());
-            }
-        }
-    }
-    wkb
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,7 +162,7 @@ mod tests {
             vec![(0.2, 0.2), (0.2, 0.4), (0.4, 0.4), (0.4, 0.2), (0.2, 0.2)],
         ];
         let shifted: Polygon = vec![square.iter().map(|(x, y)| (x + 5.0, *y)).collect()];
-        let wkb = multipolygon_wkb(&[hole, shifted]);
+        let wkb = wkb::multi_polygon(None, &[hole, shifted]).unwrap();
         let geometry = Geometry::from_wkb(&wkb).unwrap();
         assert_eq!(
             geometry.wkt().unwrap(),

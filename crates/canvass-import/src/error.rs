@@ -142,6 +142,14 @@ pub enum ImportError {
         /// The layer read.
         layer: String,
     },
+    /// The boundary has more parts than WKB can hold.
+    #[error("{}: the boundary cannot be written as WKB: {source}", path.display())]
+    BoundaryTooLarge {
+        /// The path given.
+        path: PathBuf,
+        /// What overflowed.
+        source: canvass_geo::wkb::WkbError,
+    },
 }
 
 /// Up to 30 names, quoted, then how many more.

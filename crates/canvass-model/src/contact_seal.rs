@@ -211,8 +211,8 @@ impl ContactKey {
 }
 
 /// Every generation of the contact key still in use: the first seals, all of them open. The key
-/// file holds the ring, newest first; `canvass keys rotate` adds a generation and re-seals every
-/// contact under it, `canvass keys prune` drops generations no value uses any more.
+/// file holds the ring, newest first; `canvass contact-key rotate` adds a generation and re-seals
+/// every contact under it, `canvass contact-key prune` drops generations no value uses any more.
 #[derive(Debug, Clone)]
 pub struct ContactKeyRing {
     keys: Vec<ContactKey>,

@@ -1,4 +1,5 @@
-//! The contact key file: created on first use with owner-only permissions.
+//! The contact key file (the key ring that seals contact details): created on first use with
+//! owner-only permissions.
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
