@@ -3,7 +3,11 @@
 
 use canvass_db::DbError;
 use canvass_db::places::{self, Located as Place};
+use canvass_model::Language;
 use tokio_postgres::GenericClient;
+
+use super::form::Feedback;
+use super::settings::PublicSettings;
 
 /// The outcome of placing an address, as the pages answer it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -18,6 +22,27 @@ pub(crate) enum Located {
     Outside,
     /// No jurisdiction is loaded yet (`canvass import boundary`): registration is not open.
     NotOpen,
+}
+
+/// The address problem beside the address field (or the pin's, when a pin was given).
+pub(crate) fn location_feedback(s: &PublicSettings, lang: Language, problem: Located) -> Feedback {
+    let (field, text) = match problem {
+        Located::Outside => (
+            "address",
+            s.messages.format(
+                lang,
+                "problem-outside",
+                &[("jurisdiction", &s.department.jurisdiction_name)],
+            ),
+        ),
+        Located::Ambiguous => ("address", s.t(lang, "problem-ambiguous")),
+        Located::NotOpen => ("address", s.t(lang, "problem-not-open")),
+        Located::NotFound | Located::At(..) => ("address", s.t(lang, "problem-not-found")),
+    };
+    Feedback {
+        fields: vec![(field.to_owned(), text)],
+        banner: None,
+    }
 }
 
 /// Places `address`, or checks `pin` when the owner gave one.

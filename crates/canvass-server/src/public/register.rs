@@ -3,33 +3,32 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::registrations::{self, Intake, TokenPurpose};
 use canvass_model::submission::{CameraInput, SubmissionInput};
 use canvass_model::{Language, RegistrationStatus, Source};
 
-use super::form::{self, Action, Feedback};
-use super::locate::{Located, locate};
-use super::{
-    LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
-};
-use crate::AppState;
-use crate::html::escape;
-
-/// Largest registration form body read. Far beyond any real form (20 cameras with long notes
-/// is under 64 KiB), so that an oversized field is refused beside its field with everything
-/// else kept; a body beyond even this is refused whole.
-pub(crate) const FORM_BODY_LIMIT: usize = 4 << 20;
+use super::answer::{self, html, message};
+use super::form::{self, Action, Feedback, read_form};
+use super::form_csrf::{form_csrf, form_csrf_ok, with_form_csrf};
+use super::locate::{Located, locate, location_feedback};
+use super::settings::PublicState;
+use super::{basemap, layout, owner_mail};
+use crate::http::Refusal;
+use crate::http::language::PageLanguage;
+use crate::http::page::escape;
 
 /// `GET /register`.
 pub(crate) async fn register(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
+    State(state): State<PublicState>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
     let input = SubmissionInput {
         language: lang.as_str().to_owned(),
         cameras: vec![CameraInput::default()],
@@ -40,19 +39,19 @@ pub(crate) async fn register(
     with_form_csrf(
         html(StatusCode::OK, page, lang, remember),
         &csrf,
-        state.sessions.secure_cookies,
+        state.secure_cookies,
     )
 }
 
 async fn form_page(
-    state: &AppState,
+    state: &PublicState,
     lang: Language,
     input: &SubmissionInput,
     feedback: &Feedback,
     csrf: &str,
 ) -> String {
-    let s = &state.public;
-    let map_centre = super::basemap::map_centre(state).await;
+    let s = &state.settings;
+    let map_centre = basemap::map_centre(state).await;
     let body = format!(
         "<h1>{}</h1><p>{}</p>{}",
         escape(&s.t(lang, "register-heading")),
@@ -77,40 +76,16 @@ async fn form_page(
     )
 }
 
-/// Reads a form body up to [`FORM_BODY_LIMIT`]; `None` when it is larger.
-pub(crate) async fn read_form(body: Body) -> Option<axum::body::Bytes> {
-    axum::body::to_bytes(body, FORM_BODY_LIMIT).await.ok()
-}
-
-/// A short page of a heading and a paragraph (message ids), as an answer with `status`.
-pub(crate) fn message(
-    s: &PublicSettings,
-    lang: Language,
-    status: StatusCode,
-    (heading, text): (&str, &str),
-    path: &str,
-    remember: bool,
-) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p class=\"notice\">{}</p>",
-        escape(&s.t(lang, heading)),
-        escape(&s.t(lang, text))
-    );
-    let page = layout::public_page(s, lang, &s.t(lang, heading), &body, path, &[]);
-    html(status, page, lang, remember)
-}
-
 /// `POST /register`.
 pub(crate) async fn register_submit(
-    State(state): State<AppState>,
+    State(state): State<PublicState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<LangQuery>,
+    PageLanguage { language: lang, .. }: PageLanguage,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let s = &state.public;
-    let (lang, _) = language(query.lang.as_deref(), &headers);
-    let secure = state.sessions.secure_cookies;
+    let s = &state.settings;
+    let secure = state.secure_cookies;
     let fresh = form_csrf(&headers);
     let Some(bytes) = read_form(body).await else {
         let feedback = Feedback::banner(s.t(lang, "problem-too-large"));
@@ -169,7 +144,7 @@ pub(crate) async fn register_submit(
     };
     let mut client = match state.db.client().await {
         Ok(c) => c,
-        Err(e) => return unavailable(&state, lang, e),
+        Err(e) => return answer::refuse(s, lang, Refusal::unavailable(e), "/register", false),
     };
     let location = match locate(&**client, &registration.address, registration.pin).await {
         Ok(Located::At(lon, lat)) => (lon, lat),
@@ -177,7 +152,7 @@ pub(crate) async fn register_submit(
             let feedback = location_feedback(s, lang, problem);
             return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback).await;
         }
-        Err(e) => return unavailable(&state, lang, e),
+        Err(e) => return answer::refuse(s, lang, Refusal::unavailable(e), "/register", false),
     };
     let keys = state.contact_keys.ring();
     let outcome = match registrations::find_by_email(&**client, &keys, &registration.email).await {
@@ -197,7 +172,7 @@ pub(crate) async fn register_submit(
                         s.department.public_url,
                         registration.language.as_str()
                     );
-                    let mail = super::owner::mail(
+                    let mail = owner_mail::compose(
                         s,
                         registration.language,
                         "mail-already",
@@ -233,7 +208,7 @@ pub(crate) async fn register_submit(
                         s.department.public_url,
                         registration.language.as_str()
                     );
-                    let mail = super::owner::mail(
+                    let mail = owner_mail::compose(
                         s,
                         registration.language,
                         "mail-confirm",
@@ -243,7 +218,9 @@ pub(crate) async fn register_submit(
                         Ok(()) => Ok(()),
                         Err(e) => {
                             // Without the mail the entry can never be confirmed: take it back.
-                            let _ = registrations::delete_pending(&**client, id).await;
+                            if let Err(undo) = registrations::delete_pending(&**client, id).await {
+                                tracing::warn!(error = %undo, "unconfirmable registration not taken back");
+                            }
                             Err(e.to_string())
                         }
                     }
@@ -264,27 +241,6 @@ pub(crate) async fn register_submit(
     }
 }
 
-/// The address problem beside the address field (or the pin's, when a pin was given).
-pub(crate) fn location_feedback(s: &PublicSettings, lang: Language, problem: Located) -> Feedback {
-    let (field, text) = match problem {
-        Located::Outside => (
-            "address",
-            s.messages.format(
-                lang,
-                "problem-outside",
-                &[("jurisdiction", &s.department.jurisdiction_name)],
-            ),
-        ),
-        Located::Ambiguous => ("address", s.t(lang, "problem-ambiguous")),
-        Located::NotOpen => ("address", s.t(lang, "problem-not-open")),
-        Located::NotFound | Located::At(..) => ("address", s.t(lang, "problem-not-found")),
-    };
-    Feedback {
-        fields: vec![(field.to_owned(), text)],
-        banner: None,
-    }
-}
-
 fn sent(lang: Language) -> Response {
     (
         StatusCode::SEE_OTHER,
@@ -296,27 +252,16 @@ fn sent(lang: Language) -> Response {
         .into_response()
 }
 
-fn unavailable(state: &AppState, lang: Language, error: impl std::fmt::Display) -> Response {
-    tracing::warn!(%error, "database failure on a public page");
-    message(
-        &state.public,
-        lang,
-        StatusCode::SERVICE_UNAVAILABLE,
-        ("unavailable-heading", "problem-unavailable"),
-        "/register",
-        false,
-    )
-}
-
 /// `GET /register/sent`.
 pub(crate) async fn register_sent(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    State(state): State<PublicState>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
     message(
-        &state.public,
+        &state.settings,
         lang,
         StatusCode::OK,
         ("sent-heading", "sent-body"),

@@ -16,12 +16,16 @@ pub mod render;
 
 use std::sync::Arc;
 
+use axum::extract::FromRef;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use canvass_geo::TileId;
+use canvass_model::Permission;
 
-use crate::{ApiError, AppState};
+use crate::http::{Access, Refusal, Routes};
+use crate::metrics::Metrics;
 use cache::{EncodedTile, FieldSet, TileCache, TileKey};
 use index::CameraIndex;
 use layers::{Layer, LayerListError, LayerSet};
@@ -74,16 +78,36 @@ impl TileService {
     }
 }
 
+/// The tile routes and their policies.
+pub(crate) fn routes<S>() -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<TileService>: FromRef<S>,
+    Metrics: FromRef<S>,
+{
+    Routes::default()
+        .route(
+            "/tiles/{tileset}",
+            Access::Requires(Permission::ViewMap),
+            get(tilejson),
+        )
+        .route(
+            "/tiles/{layers}/{z}/{x}/{y}",
+            Access::Requires(Permission::ViewMap),
+            get(tile),
+        )
+}
+
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
 pub(crate) async fn tile(
-    State(state): State<AppState>,
+    State(tiles): State<Arc<TileService>>,
+    State(metrics): State<Metrics>,
     Path((layers, z, x, y_file)): Path<(String, String, String, String)>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let tiles = &state.tiles;
+) -> Result<Response, Refusal> {
     let requested = parse_layers(&layers)?;
     let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::NOT_FOUND,
             "tile addresses end in .mvt, e.g. /tiles/cameras/14/2638/6321.mvt",
         )
@@ -96,12 +120,12 @@ pub(crate) async fn tile(
     };
     let encoded = match tiles.cache.get(&key) {
         Some(hit) => {
-            state.metrics.tile_cache.with_label_values(&["hit"]).inc();
+            metrics.tile_cache.with_label_values(&["hit"]).inc();
             hit
         }
         None => {
             if tiles.cache.enabled() {
-                state.metrics.tile_cache.with_label_values(&["miss"]).inc();
+                metrics.tile_cache.with_label_values(&["miss"]).inc();
             }
             // The epoch is read before the snapshot, so a tile cut from a snapshot that a
             // change has since replaced is never filed after that change's eviction.
@@ -178,42 +202,42 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
 }
 
 /// A tile address from its three path segments, refused with a message that names the problem.
-pub(crate) fn parse_tile(z: &str, x: &str, y: &str, max_zoom: u8) -> Result<TileId, ApiError> {
+pub(crate) fn parse_tile(z: &str, x: &str, y: &str, max_zoom: u8) -> Result<TileId, Refusal> {
     TileId::new(
         coordinate("z", z)?,
         coordinate("x", x)?.into(),
         coordinate("y", y)?.into(),
         max_zoom,
     )
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
+    .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
-fn parse_layers(list: &str) -> Result<LayerSet, ApiError> {
+fn parse_layers(list: &str) -> Result<LayerSet, Refusal> {
     LayerSet::parse(list).map_err(|e| match e {
-        LayerListError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
-        LayerListError::Malformed(_) => ApiError::new(StatusCode::BAD_REQUEST, e.to_string()),
+        LayerListError::Unknown(_) => Refusal::new(StatusCode::NOT_FOUND, e.to_string()),
+        LayerListError::Malformed(_) => Refusal::new(StatusCode::BAD_REQUEST, e.to_string()),
     })
 }
 
 /// A tile coordinate: digits only, so that `-1`, `+1`, ` 1` and `1e3` are refused by name.
-fn coordinate(name: &str, text: &str) -> Result<u32, ApiError> {
+fn coordinate(name: &str, text: &str) -> Result<u32, Refusal> {
     let shown: String = text.chars().take(24).collect();
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::new(
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("{name} must be a whole number of 0 or more, got {shown:?}"),
         ));
     }
     text.parse().map_err(|_| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("{name} {shown} is far out of range"),
         )
     })
 }
 
-fn loading() -> ApiError {
-    ApiError::new(
+fn loading() -> Refusal {
+    Refusal::new(
         StatusCode::SERVICE_UNAVAILABLE,
         "the camera index is still loading; try again in a moment",
     )
@@ -221,19 +245,19 @@ fn loading() -> ApiError {
 
 /// `GET /tiles/{layers}.json`: TileJSON 3.0.
 pub(crate) async fn tilejson(
-    State(state): State<AppState>,
+    State(tiles): State<Arc<TileService>>,
     Path(file): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let list = file.strip_suffix(".json").ok_or_else(|| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::NOT_FOUND,
             "TileJSON is at /tiles/{layers}.json, e.g. /tiles/cameras.json",
         )
     })?;
     let requested = parse_layers(list)?;
-    let settings = state.tiles.settings;
-    let snapshot = state.tiles.index.snapshot().ok_or_else(loading)?;
+    let settings = tiles.settings;
+    let snapshot = tiles.index.snapshot().ok_or_else(loading)?;
     let bounds = snapshot
         .bounds_lon_lat()
         .unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);
