@@ -104,7 +104,8 @@ fn tokens(code: &str) -> Vec<Token> {
     out
 }
 
-/// Every path that starts at `crate`, `super` or `self`, with `use` groups expanded.
+/// Every path (`crate::…`, `super::…`, `self::…`, and `child::…` as `self::child::…`), with
+/// `use` groups expanded.
 fn paths(tokens: &[Token]) -> Vec<Vec<String>> {
     fn tree(
         tokens: &[Token],
@@ -150,11 +151,18 @@ fn paths(tokens: &[Token]) -> Vec<Vec<String>> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
-        let starts = matches!(&tokens[i], Token::Ident(n) if n == "crate" || n == "super" || n == "self")
+        let starts = matches!(&tokens[i], Token::Ident(_))
             && tokens.get(i + 1) == Some(&Token::Path)
             && !(i > 0 && tokens[i - 1] == Token::Path);
         if starts {
-            i = tree(tokens, i, &[], &mut out);
+            // `child::item` names a child module relative to the file's own module.
+            let relative = !matches!(&tokens[i], Token::Ident(n) if n == "crate" || n == "super" || n == "self");
+            let prefix = if relative {
+                vec!["self".to_owned()]
+            } else {
+                Vec::new()
+            };
+            i = tree(tokens, i, &prefix, &mut out);
         } else {
             i += 1;
         }
@@ -171,6 +179,12 @@ fn resolve(from: &Module, path: &[String], known: &BTreeSet<Module>) -> Option<M
         Some("self") => {
             base = from.clone();
             rest = &path[1..];
+            if rest
+                .first()
+                .is_some_and(|s| s == "crate" || s == "super" || s == "self")
+            {
+                return resolve(from, rest, known);
+            }
         }
         Some("super") => {
             // A file's module is `a::b` for `a/b.rs` and `a` for `a/mod.rs`: `super` is its parent.
