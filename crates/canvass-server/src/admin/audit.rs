@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::http::Refusal;
-use crate::http::page::{escape, page, refusal_page};
+use crate::http::page::{escape, page};
 
 const PAGE_ROWS: i64 = 200;
 
@@ -55,7 +55,7 @@ pub(crate) async fn audit(
 ) -> Response {
     match render(&db, &filter).await {
         Ok(html) => Html(html).into_response(),
-        Err(refusal) => refusal.respond(refusal_page),
+        Err(refusal) => refusal.into_response(),
     }
 }
 

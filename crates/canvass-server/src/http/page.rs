@@ -1,8 +1,5 @@
 //! Server-rendered staff pages: one layout, and escaping for everything that goes into it.
 
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -28,17 +25,6 @@ pub(crate) fn page(title: &str, body: &str) -> String {
          <body><main>{body}</main></body></html>\n",
         escape(title)
     )
-}
-
-/// A refusal as an English staff page (sign-in, account, administration).
-pub(crate) fn refusal_page(status: StatusCode, message: &str) -> Response {
-    let title = status.canonical_reason().unwrap_or("Refused");
-    let body = format!(
-        "<h1>{}</h1><p role=\"alert\">{}</p>",
-        escape(title),
-        escape(message)
-    );
-    (status, Html(page(title, &body))).into_response()
 }
 
 #[cfg(test)]

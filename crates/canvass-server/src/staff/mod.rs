@@ -1,5 +1,6 @@
 //! Staff sign-in: `/login`, `/logout`, `/account` and the TOTP set-up at `/account/totp`.
-//! English pages; refusals are English pages too.
+//! English pages. Their refusals are JSON `{"error": …}`, like every protected route's, since
+//! machines with API keys reach them too.
 
 mod sign_in;
 mod state;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::state::StaffState;
 use crate::http::cookies::{SESSION_COOKIE, SameSite, cookie, set_cookie};
-use crate::http::page::{escape, page, refusal_page};
+use crate::http::page::{escape, page};
 use crate::http::{ClientInfo, Principal, Refusal, no_store};
 use canvass_model::totp;
 
@@ -158,7 +158,7 @@ pub(crate) async fn submit(
         Ok(Err((status, message))) => {
             login_page(status, &fresh_csrf, Some(message), &username, secure)
         }
-        Err(refusal) => refusal.respond(refusal_page),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -281,11 +281,10 @@ pub(crate) async fn logout(
         .into_response();
     };
     if form.csrf != expected {
-        return Refusal::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token")
-            .respond(refusal_page);
+        return Refusal::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
     }
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {
-        return Refusal::new(StatusCode::BAD_REQUEST, "no session cookie").respond(refusal_page);
+        return Refusal::new(StatusCode::BAD_REQUEST, "no session cookie").into_response();
     };
     let ended = async {
         let db = state.db.client().await.map_err(Refusal::unavailable)?;
@@ -299,7 +298,7 @@ pub(crate) async fn logout(
     }
     .await;
     if let Err(error) = ended {
-        return error.respond(refusal_page);
+        return error.into_response();
     }
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/login")]).into_response();
     set_cookie(

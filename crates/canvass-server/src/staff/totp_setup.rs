@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::sign_in::unix_now;
 use super::state::StaffState;
-use crate::http::page::{escape, page, refusal_page};
+use crate::http::page::{escape, page};
 use crate::http::{ClientInfo, Principal, Refusal, no_store};
 
 const ISSUER: &str = "Canvass";
@@ -72,7 +72,7 @@ fn setup_page(
 pub(crate) async fn show(State(state): State<StaffState>, principal: Principal) -> Response {
     match begin(&state, &principal).await {
         Ok(response) => response,
-        Err(refusal) => refusal.respond(refusal_page),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
@@ -115,7 +115,7 @@ pub(crate) async fn confirm(
 ) -> Response {
     match finish(&state, &principal, &client, &form).await {
         Ok(response) => response,
-        Err(refusal) => refusal.respond(refusal_page),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
