@@ -8,7 +8,7 @@
 use std::net::IpAddr;
 
 use canvass_model::csv::{CsvWriter, Quoting};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio_postgres::GenericClient;
 
 use crate::DbError;
@@ -26,6 +26,16 @@ const EXPORT: &str =
     "SELECT seq, at, actor_kind, actor_id, actor_name, action, record_ids, case_number,
      reason, host(client_addr), user_agent, details::text, encode(row_hash, 'hex')
      FROM audit_log WHERE at >= $1 ORDER BY seq";
+
+const SEARCH: &str =
+    "SELECT seq, at, actor_kind, coalesce(actor_name, ''), action, record_ids::text,
+     coalesce(case_number, ''), coalesce(reason, ''), coalesce(host(client_addr), '')
+     FROM audit_log
+     WHERE ($1::text IS NULL OR actor_name ILIKE '%' || $1 || '%' ESCAPE '\\')
+       AND ($2::text IS NULL OR case_number = $2)
+       AND ($3::date IS NULL OR at >= $3::date)
+       AND ($4::date IS NULL OR at < $4::date + 1)
+     ORDER BY seq DESC LIMIT $5";
 
 /// Who acted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,6 +97,83 @@ impl Event {
         self.details = details;
         self
     }
+}
+
+/// Which audit rows an administrator asks for; `None` matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Part of the actor's name, matched literally and case-insensitively.
+    pub actor: Option<String>,
+    /// The exact case number.
+    pub case_number: Option<String>,
+    /// First day (UTC), inclusive.
+    pub from: Option<NaiveDate>,
+    /// Last day (UTC), inclusive.
+    pub to: Option<NaiveDate>,
+}
+
+/// One audit row as the administrator's page shows it; absent values are empty text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Position in the chain.
+    pub seq: i64,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// `user`, `api_key`, `system` or `anonymous`.
+    pub actor_kind: String,
+    /// The actor's name.
+    pub actor_name: String,
+    /// What was done.
+    pub action: String,
+    /// Records concerned, as PostgreSQL writes an array (`{1,2}`).
+    pub record_ids: String,
+    /// Case number.
+    pub case_number: String,
+    /// Stated reason.
+    pub reason: String,
+    /// Client address.
+    pub client_addr: String,
+}
+
+/// The newest `limit` audit rows that match `filter`, newest first.
+pub async fn search(
+    client: &impl GenericClient,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, DbError> {
+    // The actor is matched as typed: LIKE's wildcards in it are plain characters.
+    let actor = filter.actor.as_deref().map(|a| {
+        a.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    });
+    let rows = client
+        .query(
+            SEARCH,
+            &[
+                &actor,
+                &filter.case_number,
+                &filter.from,
+                &filter.to,
+                &limit,
+            ],
+        )
+        .await
+        .map_err(DbError::pg("search the audit trail"))?;
+    Ok(rows
+        .iter()
+        .map(|row| AuditEntry {
+            seq: row.get(0),
+            at: row.get(1),
+            actor_kind: row.get(2),
+            actor_name: row.get(3),
+            action: row.get(4),
+            record_ids: row.get(5),
+            case_number: row.get(6),
+            reason: row.get(7),
+            client_addr: row.get(8),
+        })
+        .collect())
 }
 
 /// Appends `event`; call it on the transaction that does (or reads) what it records.

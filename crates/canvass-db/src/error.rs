@@ -106,7 +106,8 @@ pub enum DbError {
 }
 
 impl DbError {
-    pub(crate) fn pg(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> DbError {
+    /// Wraps a driver error with what we were doing (`map_err(DbError::pg("read a tile"))`).
+    pub fn pg(context: impl Into<String>) -> impl FnOnce(tokio_postgres::Error) -> DbError {
         let context = context.into();
         move |source| DbError::Postgres { context, source }
     }

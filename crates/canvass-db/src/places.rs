@@ -59,6 +59,21 @@ const CLEAN_BOUNDARY: &str = "
     SELECT valid, reason, ST_IsEmpty(m), ST_AsBinary(m), ST_NumGeometries(m),
            ST_Area(m::geography) / 1e6, ST_XMin(m), ST_YMin(m), ST_XMax(m), ST_YMax(m)
     FROM cleaned";
+const BASEMAP_TILE: &str = "
+    WITH area AS (SELECT ST_TileEnvelope($1, $2, $3) AS env,
+                         ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326) AS wgs)
+    SELECT coalesce((SELECT ST_AsMVT(s, 'streets', 4096, 'geom') FROM (
+               SELECT st.name, st.class,
+                      ST_AsMVTGeom(ST_Transform(st.geom, 3857), area.env, 4096, 64, true) AS geom
+                 FROM streets st, area WHERE st.geom && area.wgs) s
+             WHERE s.geom IS NOT NULL), ''::bytea)
+        || coalesce((SELECT ST_AsMVT(j, 'jurisdiction', 4096, 'geom') FROM (
+               SELECT ju.name,
+                      ST_AsMVTGeom(ST_Boundary(ST_Transform(ju.boundary, 3857)), area.env, 4096, 64, true) AS geom
+                 FROM jurisdiction ju, area WHERE ju.boundary && area.wgs) j
+             WHERE j.geom IS NOT NULL), ''::bytea)";
+const JURISDICTION_CENTRE: &str = "SELECT ST_X(p), ST_Y(p) FROM (
+    SELECT ST_PointOnSurface(boundary) AS p FROM jurisdiction ORDER BY id DESC LIMIT 1) t";
 const DELETE_JURISDICTION: &str = "DELETE FROM jurisdiction";
 const INSERT_JURISDICTION: &str = "INSERT INTO jurisdiction (name, boundary, source)
      VALUES ($1, ST_GeomFromWKB($2, 4326), $3)";
@@ -376,6 +391,34 @@ pub async fn replace_jurisdiction(
         area_km2,
         repaired: (!valid).then_some(reason),
     })
+}
+
+/// The public basemap tile `z/x/y`: streets and the jurisdiction's outline as MVT layers
+/// `streets` and `jurisdiction`, encoded by PostGIS; empty when nothing is there. Reference
+/// data only: nothing about the registry.
+pub async fn basemap_tile(
+    client: &impl GenericClient,
+    z: i32,
+    x: i32,
+    y: i32,
+) -> Result<Vec<u8>, DbError> {
+    let row = client
+        .query_one(BASEMAP_TILE, &[&z, &x, &y])
+        .await
+        .map_err(DbError::pg("encode a basemap tile"))?;
+    Ok(row.get(0))
+}
+
+/// A point inside the newest jurisdiction (longitude, latitude), where a map opens; `None`
+/// while no jurisdiction is loaded.
+pub async fn jurisdiction_centre(
+    client: &impl GenericClient,
+) -> Result<Option<(f64, f64)>, DbError> {
+    let row = client
+        .query_opt(JURISDICTION_CENTRE, &[])
+        .await
+        .map_err(DbError::pg("find the jurisdiction centre"))?;
+    Ok(row.map(|row| (row.get(0), row.get(1))))
 }
 
 /// Where a registration's cameras go.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_postgres::{Client, GenericClient};
 
-use canvass_model::contact_seal::{ContactField, ContactKey, ContactKeyRing};
+use canvass_model::contact_seal::{ContactField, ContactKey, ContactKeyRing, SealError};
 use canvass_model::submission::{ContactMethod, NewCamera, NewRegistration};
 use canvass_model::{
     CanExport, Kind, Language, Placement, RecordingMode, RegistrationStatus, Source, View,
@@ -91,6 +91,10 @@ const REGISTERED_HASHES: &str = "SELECT DISTINCT c.email_hash FROM contacts c
 const LOAD: &str = "SELECT r.status, r.kind, r.language, r.contact_method,
         c.key_id, c.name_sealed, c.email_sealed, c.phone_sealed, c.business_name_sealed
     FROM registrations r JOIN contacts c ON c.registration_id = r.id WHERE r.id = $1";
+const ACTIVE_CONTACT: &str = "SELECT r.language, r.contact_method,
+        c.key_id, c.name_sealed, c.email_sealed, c.phone_sealed, c.business_name_sealed
+    FROM registrations r JOIN contacts c ON c.registration_id = r.id
+    WHERE r.id = $1 AND r.status = 'active'";
 const LOAD_CAMERAS: &str = "SELECT ST_X(location), ST_Y(location), address, placement, views,
         facing_deg, retention_days, recording_mode, can_export, notes
     FROM cameras WHERE registration_id = $1 ORDER BY id";
@@ -383,15 +387,7 @@ pub async fn load(
     else {
         return Ok(None);
     };
-    let key_id: String = row.get(4);
-    let open = |field, sealed: Option<Vec<u8>>| -> Result<Option<String>, DbError> {
-        sealed
-            .map(|s| {
-                keys.open(&key_id, id, field, &s)
-                    .map_err(|e| DbError::Seal(e.to_string()))
-            })
-            .transpose()
-    };
+    let contact = open_contact(keys, id, &row, 4)?;
     let bad = |what: &str| DbError::Invalid(format!("registration {id}: {what}"));
     let status: String = row.get(0);
     let kind: String = row.get(1);
@@ -429,10 +425,10 @@ pub async fn load(
         });
     }
     let details = NewRegistration {
-        name: open(ContactField::Name, row.get(5))?.unwrap_or_default(),
-        email: open(ContactField::Email, row.get(6))?.unwrap_or_default(),
-        phone: open(ContactField::Phone, row.get(7))?,
-        business_name: open(ContactField::BusinessName, row.get(8))?,
+        name: contact.name,
+        email: contact.email,
+        phone: contact.phone,
+        business_name: contact.business_name,
         language: language.parse::<Language>().map_err(|_| bad("language"))?,
         contact_method: method
             .parse::<ContactMethod>()
@@ -447,6 +443,101 @@ pub async fn load(
         status: status.parse().map_err(|_| bad("status"))?,
         details,
         location,
+    }))
+}
+
+/// What opens sealed contact fields: the ring itself, or a holder that can re-read its key
+/// file when a value sealed under a newer generation turns up.
+pub trait ContactOpener {
+    /// Opens field `field` of registration `registration_id`, sealed under `key_id`.
+    fn open_field(
+        &self,
+        key_id: &str,
+        registration_id: i64,
+        field: ContactField,
+        sealed: &[u8],
+    ) -> Result<String, SealError>;
+}
+
+impl ContactOpener for ContactKeyRing {
+    fn open_field(
+        &self,
+        key_id: &str,
+        registration_id: i64,
+        field: ContactField,
+        sealed: &[u8],
+    ) -> Result<String, SealError> {
+        self.open(key_id, registration_id, field, sealed)
+    }
+}
+
+/// A contact's details, opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedContact {
+    /// Name (empty when none was stored).
+    pub name: String,
+    /// E-mail address (empty when none was stored).
+    pub email: String,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Business name.
+    pub business_name: Option<String>,
+}
+
+/// The one opener of sealed contact rows: `row` holds `key_id, name_sealed, email_sealed,
+/// phone_sealed, business_name_sealed` from column `first` on.
+fn open_contact(
+    keys: &(impl ContactOpener + ?Sized),
+    id: i64,
+    row: &tokio_postgres::Row,
+    first: usize,
+) -> Result<OpenedContact, DbError> {
+    let key_id: String = row.get(first);
+    let open = |field, column: usize| -> Result<Option<String>, DbError> {
+        row.get::<_, Option<Vec<u8>>>(column)
+            .map(|sealed| {
+                keys.open_field(&key_id, id, field, &sealed)
+                    .map_err(|e| DbError::Seal(e.to_string()))
+            })
+            .transpose()
+    };
+    Ok(OpenedContact {
+        name: open(ContactField::Name, first + 1)?.unwrap_or_default(),
+        email: open(ContactField::Email, first + 2)?.unwrap_or_default(),
+        phone: open(ContactField::Phone, first + 3)?,
+        business_name: open(ContactField::BusinessName, first + 4)?,
+    })
+}
+
+/// An active registration's contact, as disclosed to an officer for a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveContact {
+    /// The opened details.
+    pub contact: OpenedContact,
+    /// The owner's language (`en`, `es`).
+    pub language: String,
+    /// How the owner prefers to be contacted.
+    pub contact_method: String,
+}
+
+/// The contact of registration `id` when it is active; `None` when it is unknown, not active
+/// or opted out. Call it on the transaction that audits the disclosure.
+pub async fn active_contact(
+    client: &impl GenericClient,
+    keys: &(impl ContactOpener + ?Sized),
+    id: i64,
+) -> Result<Option<ActiveContact>, DbError> {
+    let Some(row) = client
+        .query_opt(ACTIVE_CONTACT, &[&id])
+        .await
+        .map_err(DbError::pg("read an active contact"))?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(ActiveContact {
+        contact: open_contact(keys, id, &row, 2)?,
+        language: row.get(0),
+        contact_method: row.get(1),
     }))
 }
 

@@ -6,42 +6,39 @@
 
 mod admin;
 mod api;
-pub mod auth;
-mod cookies;
-mod error;
-mod health;
-mod html;
-mod key_cache;
-mod keys;
-mod login;
+mod api_key_cache;
+mod contact_key_ring;
+mod http;
 mod metrics;
+mod ops;
 pub mod public;
 mod rate_limit;
+mod staff;
+mod state;
 pub mod sync;
 pub mod tiles;
-mod totp_setup;
+
+#[cfg(test)]
+mod architecture_tests;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::FromRef;
 use axum::http::StatusCode;
-use axum::routing::get;
-use canvass_db::Database;
-use canvass_model::Permission;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use auth::{Access, Routes};
+pub use api_key_cache::ApiKeyCache;
 pub use canvass_tiles::{TileService, TileSettings};
-pub use error::ApiError;
-pub use key_cache::KeyCache;
-pub use keys::ContactKeys;
+pub use contact_key_ring::ContactKeys;
+pub use http::{Access, AccessState, ClientInfo, Principal, Refusal, Routes, SessionSettings};
 pub use metrics::Metrics;
 pub use public::{Department, MapLibre, PublicSettings};
 pub use rate_limit::RateLimiter;
+pub use state::AppState;
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -77,146 +74,23 @@ impl Default for Limits {
     }
 }
 
-/// What every handler can reach.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The database.
-    pub db: Arc<Database>,
-    /// Prometheus metrics.
-    pub metrics: Metrics,
-    /// The keys that open sealed contact details.
-    pub contact_keys: Arc<ContactKeys>,
-    /// Session lifetimes and cookie settings.
-    pub sessions: SessionSettings,
-    /// Sign-in attempts per client address.
-    pub login_limiter: Arc<RateLimiter>,
-    /// Recently authenticated API keys.
-    pub key_cache: Arc<KeyCache>,
-    /// The camera index and tile cache.
-    pub tiles: Arc<TileService>,
-    /// The department, the public pages' words and their form rate limit.
-    pub public: Arc<public::PublicSettings>,
-    /// Outgoing mail.
-    pub mailer: Arc<canvass_mail::Mailer>,
-}
-
-/// How long sessions live, how their cookie is sent, and who must use a second factor.
-#[derive(Debug, Clone)]
-pub struct SessionSettings {
-    /// A session unused this long ends.
-    pub idle: Duration,
-    /// A session ends this long after sign-in, used or not.
-    pub lifetime: Duration,
-    /// Mark cookies Secure (set when Canvass is served over HTTPS, directly or behind a proxy).
-    pub secure_cookies: bool,
-    /// Roles that must sign in with a TOTP code; their users set it up at first sign-in.
-    pub totp_roles: Vec<canvass_model::Role>,
-}
-
-impl Default for SessionSettings {
-    fn default() -> Self {
-        SessionSettings {
-            idle: Duration::from_secs(30 * 60),
-            lifetime: Duration::from_secs(12 * 3600),
-            secure_cookies: false,
-            totp_roles: Vec::new(),
-        }
-    }
-}
-
-/// Every route of the application with its access policy. Health and metrics disclose nothing
-/// about the registry and are public; everything else needs a principal.
-pub fn routes() -> Routes {
-    use Access::{Public, Requires, RequiresPii};
+/// Every route of the application with its access policy, area by area. Operations routes
+/// disclose nothing about the registry and are public; everything else names what it needs.
+pub fn routes() -> Routes<AppState> {
     Routes::default()
-        .route("/", Public, get(public::home))
-        .route("/static/canvass.css", Public, get(public::stylesheet))
-        .route("/static/logo", Public, get(public::logo))
-        .route("/static/pin-map.js", Public, get(public::pin_map_script))
-        .route(
-            "/static/vendor/maplibre-gl.js",
-            Public,
-            get(public::maplibre_js),
-        )
-        .route(
-            "/static/vendor/maplibre-gl.css",
-            Public,
-            get(public::maplibre_css),
-        )
-        .route(
-            "/public/tiles/basemap/{z}/{x}/{y}",
-            Public,
-            get(public::basemap_tile),
-        )
-        .route(
-            "/register",
-            Public,
-            get(public::register).post(public::register_submit),
-        )
-        .route("/register/sent", Public, get(public::register_sent))
-        .route("/confirm/{token}", Public, get(public::confirm))
-        .route(
-            "/manage",
-            Public,
-            get(public::manage).post(public::manage_request),
-        )
-        .route("/manage/{token}", Public, get(public::manage_link))
-        .route(
-            "/manage/entry",
-            Public,
-            get(public::entry).post(public::entry_action),
-        )
-        .route("/healthz", Public, get(health::healthz))
-        .route("/readyz", Public, get(health::readyz))
-        .route("/metrics", Public, get(metrics::render))
-        .route("/login", Public, get(login::show).post(login::submit))
-        .route(
-            "/logout",
-            Requires(Permission::Identify),
-            axum::routing::post(login::logout),
-        )
-        .route(
-            "/account",
-            Requires(Permission::Identify),
-            get(login::account),
-        )
-        .route(
-            "/account/totp",
-            Requires(Permission::Identify),
-            get(totp_setup::show).post(totp_setup::confirm),
-        )
-        .route(
-            "/admin/audit",
-            Requires(Permission::Administer),
-            get(admin::audit),
-        )
-        .route(
-            "/api/v1/whoami",
-            Requires(Permission::Identify),
-            get(api::whoami),
-        )
-        .route(
-            "/api/v1/registrations/{id}/contact",
-            RequiresPii(Permission::Canvass),
-            get(api::contact),
-        )
-        .route(
-            "/tiles/{tileset}",
-            Requires(Permission::ViewMap),
-            get(tiles::tilejson),
-        )
-        .route(
-            "/tiles/{layers}/{z}/{x}/{y}",
-            Requires(Permission::ViewMap),
-            get(tiles::tile),
-        )
+        .merge(public::routes())
+        .merge(ops::routes())
+        .merge(staff::routes())
+        .merge(admin::routes())
+        .merge(api::routes())
+        .merge(tiles::routes())
 }
 
 /// The application: [`routes`] behind authorization, metrics and limits.
 pub fn router(state: AppState, limits: Limits) -> Router {
     let metrics = state.metrics.clone();
     routes()
-        .into_router(&state)
+        .into_router(AccessState::from_ref(&state))
         // route_layer: only matched routes carry a route template to label metrics with.
         .route_layer(axum::middleware::from_fn_with_state(
             metrics,

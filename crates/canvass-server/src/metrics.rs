@@ -3,17 +3,15 @@
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder,
-};
+use axum::response::Response;
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
 
 /// The server's metrics and their registry.
 #[derive(Debug, Clone)]
 pub struct Metrics {
-    registry: Registry,
+    /// Every metric, for the `/metrics` text.
+    pub(crate) registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
     /// 1 when the last readiness check reached the database.
@@ -103,16 +101,4 @@ pub(crate) async fn track(
         .with_label_values(&[&route, &method, response.status().as_str()])
         .inc();
     response
-}
-
-/// `/metrics` in the Prometheus text format.
-pub(crate) async fn render(State(state): State<crate::AppState>) -> Response {
-    let mut body = Vec::new();
-    match TextEncoder::new().encode(&state.metrics.registry.gather(), &mut body) {
-        Ok(()) => ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], body).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot encode metrics");
-            (StatusCode::INTERNAL_SERVER_ERROR, "metrics unavailable\n").into_response()
-        }
-    }
 }

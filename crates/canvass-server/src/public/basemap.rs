@@ -5,47 +5,28 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_db::places;
 
-use crate::AppState;
-use crate::error::{ApiError, db_unavailable};
+use super::settings::PublicState;
+use crate::http::Refusal;
 
 /// Deepest basemap zoom; the map overzooms beyond it.
 const BASEMAP_MAX_ZOOM: u8 = 16;
 
-const BASEMAP_TILE: &str = "
-    WITH area AS (SELECT ST_TileEnvelope($1, $2, $3) AS env,
-                         ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326) AS wgs)
-    SELECT coalesce((SELECT ST_AsMVT(s, 'streets', 4096, 'geom') FROM (
-               SELECT st.name, st.class,
-                      ST_AsMVTGeom(ST_Transform(st.geom, 3857), area.env, 4096, 64, true) AS geom
-                 FROM streets st, area WHERE st.geom && area.wgs) s
-             WHERE s.geom IS NOT NULL), ''::bytea)
-        || coalesce((SELECT ST_AsMVT(j, 'jurisdiction', 4096, 'geom') FROM (
-               SELECT ju.name,
-                      ST_AsMVTGeom(ST_Boundary(ST_Transform(ju.boundary, 3857)), area.env, 4096, 64, true) AS geom
-                 FROM jurisdiction ju, area WHERE ju.boundary && area.wgs) j
-             WHERE j.geom IS NOT NULL), ''::bytea)";
-
-/// Where the pin map opens: a point inside the jurisdiction.
-const JURISDICTION_CENTRE: &str = "SELECT ST_X(p), ST_Y(p) FROM (
-    SELECT ST_PointOnSurface(boundary) AS p FROM jurisdiction ORDER BY id DESC LIMIT 1) t";
-
 /// `GET /public/tiles/basemap/{z}/{x}/{y}.mvt`.
 pub(crate) async fn tile(
-    State(state): State<AppState>,
+    State(state): State<PublicState>,
     Path((z, x, y_file)): Path<(String, String, String)>,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let y = y_file
         .strip_suffix(".mvt")
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "tile addresses end in .mvt"))?;
+        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, "tile addresses end in .mvt"))?;
     let tile = crate::tiles::parse_tile(&z, &x, y, BASEMAP_MAX_ZOOM)?;
-    let client = state.db.client().await.map_err(db_unavailable)?;
+    let client = state.db.client().await.map_err(Refusal::unavailable)?;
     let (z, x, y) = (i32::from(tile.z), tile.x as i32, tile.y as i32);
-    let bytes: Vec<u8> = client
-        .query_one(BASEMAP_TILE, &[&z, &x, &y])
+    let bytes = places::basemap_tile(&**client, z, x, y)
         .await
-        .map_err(db_unavailable)?
-        .get(0);
+        .map_err(Refusal::unavailable)?;
     let cache = (
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=3600"),
@@ -68,9 +49,17 @@ pub(crate) async fn tile(
 
 /// Where the pin map opens (a point inside the jurisdiction); `None` when there is no map to
 /// show (no map library, or no jurisdiction loaded), so no query is made for nothing.
-pub(crate) async fn map_centre(state: &AppState) -> Option<(f64, f64)> {
-    state.public.maplibre.as_ref()?;
-    let client = state.db.client().await.ok()?;
-    let row = client.query_opt(JURISDICTION_CENTRE, &[]).await.ok()??;
-    Some((row.get(0), row.get(1)))
+/// A failure to find it is logged and answered as no centre.
+pub(crate) async fn map_centre(state: &PublicState) -> Option<(f64, f64)> {
+    state.settings.maplibre.as_ref()?;
+    let centre = async {
+        let client = state.db.client().await?;
+        places::jurisdiction_centre(&**client).await
+    }
+    .await;
+    // Without a centre the form still works (the map opens on the whole world): log and go on.
+    centre.unwrap_or_else(|error| {
+        tracing::warn!(%error, "cannot find where the pin map opens");
+        None
+    })
 }

@@ -6,8 +6,10 @@ use canvass_model::submission::{
 };
 use canvass_model::{CanExport, Language, Placement, RecordingMode, View};
 
-use super::PublicSettings;
-use crate::html::escape;
+use axum::body::Body;
+
+use super::settings::PublicSettings;
+use crate::http::page::escape;
 
 /// Camera blocks read from one form at most; more is refused as too many anyway.
 const MAX_BLOCKS: usize = 50;
@@ -572,6 +574,16 @@ pub(crate) fn registration_form(
 
 fn or<'a>(value: &'a str, default: &'a str) -> &'a str {
     if value.is_empty() { default } else { value }
+}
+
+/// Largest registration form body read. Far beyond any real form (20 cameras with long notes
+/// is under 64 KiB), so that an oversized field is refused beside its field with everything
+/// else kept; a body beyond even this is refused whole.
+pub(crate) const FORM_BODY_LIMIT: usize = 4 << 20;
+
+/// Reads a form body up to [`FORM_BODY_LIMIT`]; `None` when it is larger.
+pub(crate) async fn read_form(body: Body) -> Option<axum::body::Bytes> {
+    axum::body::to_bytes(body, FORM_BODY_LIMIT).await.ok()
 }
 
 #[cfg(test)]

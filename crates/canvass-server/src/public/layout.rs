@@ -3,8 +3,8 @@
 
 use canvass_model::Language;
 
-use super::PublicSettings;
-use crate::html::escape;
+use super::settings::PublicSettings;
+use crate::http::page::escape;
 
 /// The stylesheet at `/static/canvass.css`. Colours: text #1a1a1a on #ffffff (17:1), links and
 /// buttons #0b4f8a (8.6:1 on white; white on it 8.6:1), errors #a4000f (8.4:1).

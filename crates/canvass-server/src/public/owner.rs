@@ -4,24 +4,27 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_db::intake::{Placed, place};
 use canvass_db::registrations::{self, OwnedRegistration, TokenPurpose};
 use canvass_mail::OwnerMail;
 use canvass_model::submission::{CameraInput, NewRegistration, SubmissionInput, normalise_email};
 use canvass_model::{Language, RegistrationStatus};
 use sha2::{Digest, Sha256};
 
-use super::form::{self, Action, Feedback};
-use super::locate::{Located, locate};
-use super::register::{location_feedback, message, read_form};
-use super::{
-    LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
-};
-use crate::AppState;
-use crate::cookies::{SameSite, cookie, set_cookie};
-use crate::html::escape;
+use super::answer::{html, message, refuse};
+use super::form::{self, Action, Feedback, read_form};
+use super::form_csrf::{form_csrf, form_csrf_ok, with_form_csrf};
+use super::layout;
+use super::locate::location_feedback;
+use super::settings::PublicSettings;
+use super::settings::PublicState;
+use crate::http::cookies::{SameSite, cookie, set_cookie};
+use crate::http::language::PageLanguage;
+use crate::http::page::escape;
+use crate::http::{Refusal, no_store};
 
 /// The owner-session cookie a manage link opens. SameSite=Lax: the link is followed from a
 /// mail client, a cross-site navigation that Strict would strip.
@@ -29,13 +32,14 @@ const OWNER_COOKIE: &str = "canvass_owner";
 
 /// `GET /confirm/{token}`: the double opt-in.
 pub(crate) async fn confirm(
-    State(state): State<AppState>,
+    State(state): State<PublicState>,
     Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
-    let s = &state.public;
+    let s = &state.settings;
     let confirmed = async {
         let client = state.db.client().await?;
         match registrations::take(&**client, &token, TokenPurpose::Confirm).await? {
@@ -51,14 +55,7 @@ pub(crate) async fn confirm(
             "link-invalid-heading",
             "link-invalid-body",
         ),
-        Err(e) => {
-            tracing::warn!(error = %e, "confirmation failed");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable-heading",
-                "problem-unavailable",
-            )
-        }
+        Err(e) => return refuse(s, lang, Refusal::unavailable(e), "/register", remember),
     };
     message(s, lang, status, (heading, text), "/register", remember)
 }
@@ -101,33 +98,34 @@ fn manage_form(
 
 /// `GET /manage`: asks for the e-mail address.
 pub(crate) async fn manage(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
+    State(state): State<PublicState>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
     let csrf = form_csrf(&headers);
-    let page = manage_form(&state.public, lang, &csrf, None, "", None);
+    let page = manage_form(&state.settings, lang, &csrf, None, "", None);
     with_form_csrf(
         html(StatusCode::OK, page, lang, remember),
         &csrf,
-        state.sessions.secure_cookies,
+        state.secure_cookies,
     )
 }
 
 /// `POST /manage`: e-mails a single-use link when the address is registered. The answer is the
 /// same either way, so the form reveals nobody's registration.
 pub(crate) async fn manage_request(
-    State(state): State<AppState>,
+    State(state): State<PublicState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<LangQuery>,
+    PageLanguage { language: lang, .. }: PageLanguage,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let s = &state.public;
-    let (lang, _) = language(query.lang.as_deref(), &headers);
+    let s = &state.settings;
     let csrf = form_csrf(&headers);
-    let secure = state.sessions.secure_cookies;
+    let secure = state.secure_cookies;
     let answer = |status, notice: Option<String>, email: &str, error: Option<String>| {
         let page = manage_form(s, lang, &csrf, notice.as_deref(), email, error.as_deref());
         with_form_csrf(html(status, page, lang, false), &csrf, secure)
@@ -223,12 +221,13 @@ pub(crate) async fn manage_request(
 
 /// `GET /manage/{token}`: uses the link once and opens a short owner session.
 pub(crate) async fn manage_link(
-    State(state): State<AppState>,
+    State(state): State<PublicState>,
     Path(token): Path<String>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
     let opened = async {
         let client = state.db.client().await?;
         match registrations::take(&**client, &token, TokenPurpose::Manage).await? {
@@ -246,7 +245,7 @@ pub(crate) async fn manage_link(
     .await;
     match opened {
         Ok(Some(session)) => {
-            let mut response = crate::auth::no_store(
+            let mut response = no_store(
                 (
                     StatusCode::SEE_OTHER,
                     [(
@@ -262,29 +261,25 @@ pub(crate) async fn manage_link(
                 "/manage",
                 Some(registrations::OWNER_SESSION_TTL.as_secs()),
                 SameSite::Lax,
-                state.sessions.secure_cookies,
+                state.secure_cookies,
             );
             response
         }
         Ok(None) => message(
-            &state.public,
+            &state.settings,
             lang,
             StatusCode::NOT_FOUND,
             ("link-invalid-heading", "link-invalid-body"),
             "/manage",
             remember,
         ),
-        Err(e) => {
-            tracing::warn!(error = %e, "manage link failed");
-            message(
-                &state.public,
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                ("unavailable-heading", "problem-unavailable"),
-                "/manage",
-                remember,
-            )
-        }
+        Err(e) => refuse(
+            &state.settings,
+            lang,
+            Refusal::unavailable(e),
+            "/manage",
+            remember,
+        ),
     }
 }
 
@@ -401,83 +396,94 @@ fn entry_page(
     )
 }
 
-async fn owner_session(state: &AppState, headers: &HeaderMap) -> Option<(String, i64)> {
-    let token = cookie(headers, OWNER_COOKIE).filter(|t| !t.is_empty())?;
-    let client = state.db.client().await.ok()?;
+/// The owner session of the request's cookie and its registration; `None` when there is no
+/// cookie or the session has ended.
+async fn owner_session(
+    state: &PublicState,
+    headers: &HeaderMap,
+) -> Result<Option<(String, i64)>, Refusal> {
+    let Some(token) = cookie(headers, OWNER_COOKIE).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let client = state.db.client().await.map_err(Refusal::unavailable)?;
     let id = registrations::session_registration(&**client, &token)
         .await
-        .ok()??;
-    Some((token, id))
+        .map_err(Refusal::unavailable)?;
+    Ok(id.map(|id| (token, id)))
 }
 
-fn session_ended(state: &AppState, lang: Language) -> Response {
-    message(
-        &state.public,
-        lang,
-        StatusCode::FORBIDDEN,
-        ("link-invalid-heading", "session-ended"),
-        "/manage",
-        false,
-    )
+/// The owner's registration; a registration gone since the session opened ends the session.
+async fn load_owned(
+    client: &impl tokio_postgres::GenericClient,
+    keys: &canvass_model::contact_seal::ContactKeyRing,
+    id: i64,
+) -> Result<OwnedRegistration, Refusal> {
+    registrations::load(client, keys, id)
+        .await
+        .map_err(Refusal::unavailable)?
+        .ok_or_else(session_ended)
+}
+
+fn session_ended() -> Refusal {
+    Refusal::new(StatusCode::FORBIDDEN, "the owner session has ended")
 }
 
 /// `GET /manage/entry`: the owner's registration, editable.
 pub(crate) async fn entry(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
+    State(state): State<PublicState>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
-    let Some((session, id)) = owner_session(&state, &headers).await else {
-        return session_ended(&state, lang);
-    };
-    let loaded = match state.db.client().await {
-        Ok(client) => registrations::load(&**client, &state.contact_keys.ring(), id)
-            .await
-            .ok()
-            .flatten(),
-        Err(_) => None,
-    };
-    let Some(owned) = loaded else {
-        return session_ended(&state, lang);
-    };
-    let input = input_from(&owned.details);
-    let page = entry_page(
-        &state.public,
-        lang,
-        &owned,
-        &input,
-        &Feedback::default(),
-        &session_csrf(&session),
-        None,
-    );
-    html(StatusCode::OK, page, lang, remember)
+    let shown = async {
+        let (session, id) = owner_session(&state, &headers)
+            .await?
+            .ok_or_else(session_ended)?;
+        let client = state.db.client().await.map_err(Refusal::unavailable)?;
+        let owned = load_owned(&**client, &state.contact_keys.ring(), id).await?;
+        let input = input_from(&owned.details);
+        Ok(entry_page(
+            &state.settings,
+            lang,
+            &owned,
+            &input,
+            &Feedback::default(),
+            &session_csrf(&session),
+            None,
+        ))
+    }
+    .await;
+    match shown {
+        Ok(page) => html(StatusCode::OK, page, lang, remember),
+        Err(refusal) => refuse(&state.settings, lang, refusal, "/manage", false),
+    }
 }
 
 /// `POST /manage/entry`: save, add or remove a camera, pause or resume, opt out.
 pub(crate) async fn entry_action(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
+    State(state): State<PublicState>,
+    PageLanguage { language: lang, .. }: PageLanguage,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let s = &state.public;
-    let (lang, _) = language(query.lang.as_deref(), &headers);
-    let Some((session, id)) = owner_session(&state, &headers).await else {
-        return session_ended(&state, lang);
+    let s = &state.settings;
+    let refused = |refusal| refuse(s, lang, refusal, "/manage", false);
+    let (session, id) = match owner_session(&state, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return refused(session_ended()),
+        Err(refusal) => return refused(refusal),
     };
     let csrf = session_csrf(&session);
     let keys = state.contact_keys.ring();
     let mut client = match state.db.client().await {
         Ok(c) => c,
-        Err(_) => return session_ended(&state, lang),
+        Err(e) => return refused(Refusal::unavailable(e)),
     };
-    let Some(owned) = registrations::load(&**client, &keys, id)
-        .await
-        .ok()
-        .flatten()
-    else {
-        return session_ended(&state, lang);
+    let owned = match load_owned(&**client, &keys, id).await {
+        Ok(owned) => owned,
+        Err(refusal) => return refused(refusal),
     };
     let show = |status,
                 input: &SubmissionInput,
@@ -532,13 +538,12 @@ pub(crate) async fn entry_action(
         }
         Some(Action::Pause | Action::Resume) => {
             let pause = posted.action == Some(Action::Pause);
-            let _ = registrations::set_paused(&**client, id, pause).await;
-            let Some(owned) = registrations::load(&**client, &keys, id)
-                .await
-                .ok()
-                .flatten()
-            else {
-                return session_ended(&state, lang);
+            if let Err(e) = registrations::set_paused(&**client, id, pause).await {
+                return refused(Refusal::unavailable(e));
+            }
+            let owned = match load_owned(&**client, &keys, id).await {
+                Ok(owned) => owned,
+                Err(refusal) => return refused(refusal),
             };
             let notice = s.t(
                 lang,
@@ -581,7 +586,7 @@ pub(crate) async fn entry_action(
                     "/manage",
                     Some(0),
                     SameSite::Lax,
-                    state.sessions.secure_cookies,
+                    state.secure_cookies,
                 );
                 response
             }
@@ -618,8 +623,8 @@ pub(crate) async fn entry_action(
             let location = if unchanged_place {
                 owned.location
             } else {
-                match locate(&**client, &registration.address, registration.pin).await {
-                    Ok(Located::At(lon, lat)) => (lon, lat),
+                match place(&**client, &registration.address, registration.pin).await {
+                    Ok(Placed::At(lon, lat)) => (lon, lat),
                     Ok(problem) => {
                         let feedback = location_feedback(s, lang, problem);
                         return show(
@@ -630,19 +635,16 @@ pub(crate) async fn entry_action(
                             &owned,
                         );
                     }
-                    Err(_) => return session_ended(&state, lang),
+                    Err(e) => return refused(Refusal::unavailable(e)),
                 }
             };
             match registrations::update(&mut client, keys.current(), id, &registration, location)
                 .await
             {
                 Ok(()) => {
-                    let Some(owned) = registrations::load(&**client, &keys, id)
-                        .await
-                        .ok()
-                        .flatten()
-                    else {
-                        return session_ended(&state, lang);
+                    let owned = match load_owned(&**client, &keys, id).await {
+                        Ok(owned) => owned,
+                        Err(refusal) => return refused(refusal),
                     };
                     let notice = s.t(lang, "entry-saved");
                     show(

@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::intake::{self, Admission};
@@ -11,26 +11,25 @@ use canvass_mail::OwnerMail;
 use canvass_model::Language;
 use canvass_model::submission::{CameraInput, SubmissionInput};
 
-use super::form::{self, Action, Feedback};
-use super::locate::Located;
-use super::{
-    LangQuery, PublicSettings, form_csrf, form_csrf_ok, html, language, layout, with_form_csrf,
-};
-use crate::AppState;
-use crate::html::escape;
-
-/// Largest registration form body read. Far beyond any real form (20 cameras with long notes
-/// is under 64 KiB), so that an oversized field is refused beside its field with everything
-/// else kept; a body beyond even this is refused whole.
-pub(crate) const FORM_BODY_LIMIT: usize = 4 << 20;
+use super::answer::{self, html, message};
+use super::form::{self, Action, Feedback, read_form};
+use super::form_csrf::{form_csrf, form_csrf_ok, with_form_csrf};
+use super::locate::location_feedback;
+use super::settings::PublicState;
+use super::{basemap, layout};
+use crate::http::Refusal;
+use crate::http::language::PageLanguage;
+use crate::http::page::escape;
 
 /// `GET /register`.
 pub(crate) async fn register(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
+    State(state): State<PublicState>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
     headers: HeaderMap,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
     let input = SubmissionInput {
         language: lang.as_str().to_owned(),
         cameras: vec![CameraInput::default()],
@@ -41,19 +40,19 @@ pub(crate) async fn register(
     with_form_csrf(
         html(StatusCode::OK, page, lang, remember),
         &csrf,
-        state.sessions.secure_cookies,
+        state.secure_cookies,
     )
 }
 
 async fn form_page(
-    state: &AppState,
+    state: &PublicState,
     lang: Language,
     input: &SubmissionInput,
     feedback: &Feedback,
     csrf: &str,
 ) -> String {
-    let s = &state.public;
-    let map_centre = super::basemap::map_centre(state).await;
+    let s = &state.settings;
+    let map_centre = basemap::map_centre(state).await;
     let body = format!(
         "<h1>{}</h1><p>{}</p>{}",
         escape(&s.t(lang, "register-heading")),
@@ -78,40 +77,16 @@ async fn form_page(
     )
 }
 
-/// Reads a form body up to [`FORM_BODY_LIMIT`]; `None` when it is larger.
-pub(crate) async fn read_form(body: Body) -> Option<axum::body::Bytes> {
-    axum::body::to_bytes(body, FORM_BODY_LIMIT).await.ok()
-}
-
-/// A short page of a heading and a paragraph (message ids), as an answer with `status`.
-pub(crate) fn message(
-    s: &PublicSettings,
-    lang: Language,
-    status: StatusCode,
-    (heading, text): (&str, &str),
-    path: &str,
-    remember: bool,
-) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p class=\"notice\">{}</p>",
-        escape(&s.t(lang, heading)),
-        escape(&s.t(lang, text))
-    );
-    let page = layout::public_page(s, lang, &s.t(lang, heading), &body, path, &[]);
-    html(status, page, lang, remember)
-}
-
 /// `POST /register`.
 pub(crate) async fn register_submit(
-    State(state): State<AppState>,
+    State(state): State<PublicState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(query): Query<LangQuery>,
+    PageLanguage { language: lang, .. }: PageLanguage,
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    let s = &state.public;
-    let (lang, _) = language(query.lang.as_deref(), &headers);
-    let secure = state.sessions.secure_cookies;
+    let s = &state.settings;
+    let secure = state.secure_cookies;
     let fresh = form_csrf(&headers);
     let Some(bytes) = read_form(body).await else {
         let feedback = Feedback::banner(s.t(lang, "problem-too-large"));
@@ -170,7 +145,7 @@ pub(crate) async fn register_submit(
     };
     let mut client = match state.db.client().await {
         Ok(c) => c,
-        Err(e) => return unavailable(&state, lang, e),
+        Err(e) => return answer::refuse(s, lang, Refusal::unavailable(e), "/register", false),
     };
     let keys = state.contact_keys.ring();
     let (mail, created) = match intake::admit(&mut client, &keys, &s.intake, &registration).await {
@@ -221,27 +196,6 @@ pub(crate) async fn register_submit(
     }
 }
 
-/// The address problem beside the address field (or the pin's, when a pin was given).
-pub(crate) fn location_feedback(s: &PublicSettings, lang: Language, problem: Located) -> Feedback {
-    let (field, text) = match problem {
-        Located::Outside => (
-            "address",
-            s.messages.format(
-                lang,
-                "problem-outside",
-                &[("jurisdiction", &s.department.jurisdiction_name)],
-            ),
-        ),
-        Located::Ambiguous => ("address", s.t(lang, "problem-ambiguous")),
-        Located::NotOpen => ("address", s.t(lang, "problem-not-open")),
-        Located::NotFound | Located::At(..) => ("address", s.t(lang, "problem-not-found")),
-    };
-    Feedback {
-        fields: vec![(field.to_owned(), text)],
-        banner: None,
-    }
-}
-
 fn sent(lang: Language) -> Response {
     (
         StatusCode::SEE_OTHER,
@@ -253,27 +207,16 @@ fn sent(lang: Language) -> Response {
         .into_response()
 }
 
-fn unavailable(state: &AppState, lang: Language, error: impl std::fmt::Display) -> Response {
-    tracing::warn!(%error, "database failure on a public page");
-    message(
-        &state.public,
-        lang,
-        StatusCode::SERVICE_UNAVAILABLE,
-        ("unavailable-heading", "problem-unavailable"),
-        "/register",
-        false,
-    )
-}
-
 /// `GET /register/sent`.
 pub(crate) async fn register_sent(
-    State(state): State<AppState>,
-    Query(query): Query<LangQuery>,
-    headers: HeaderMap,
+    State(state): State<PublicState>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
 ) -> Response {
-    let (lang, remember) = language(query.lang.as_deref(), &headers);
     message(
-        &state.public,
+        &state.settings,
         lang,
         StatusCode::OK,
         ("sent-heading", "sent-body"),

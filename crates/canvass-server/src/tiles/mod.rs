@@ -9,30 +9,58 @@
 //! that add up to the cameras of the tile, instead of huge tiles or silently dropped points.
 //! A tile without features is `204 No Content`.
 
+use std::sync::Arc;
+
+use axum::extract::FromRef;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use canvass_geo::TileId;
+use canvass_model::Permission;
 use canvass_tiles::render;
-use canvass_tiles::{CacheLookup, EncodedTile, Layer, LayerListError, LayerSet, TilesError};
+use canvass_tiles::{
+    CacheLookup, EncodedTile, Layer, LayerListError, LayerSet, TileService, TilesError,
+};
 
-use crate::{ApiError, AppState};
+use crate::http::{Access, Refusal, Routes};
+use crate::metrics::Metrics;
 
 /// Tiles are private to signed-in callers; clients may keep them but must ask again (with
 /// `If-None-Match`) before each use, so that a client without credentials never reuses them.
 const TILE_CACHE_CONTROL: &str = "private, no-cache";
 const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
 
+/// The tile routes and their policies.
+pub(crate) fn routes<S>() -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<TileService>: FromRef<S>,
+    Metrics: FromRef<S>,
+{
+    Routes::default()
+        .route(
+            "/tiles/{tileset}",
+            Access::Requires(Permission::ViewMap),
+            get(tilejson),
+        )
+        .route(
+            "/tiles/{layers}/{z}/{x}/{y}",
+            Access::Requires(Permission::ViewMap),
+            get(tile),
+        )
+}
+
 /// `GET /tiles/{layers}/{z}/{x}/{y}.mvt`.
 pub(crate) async fn tile(
-    State(state): State<AppState>,
+    State(tiles): State<Arc<TileService>>,
+    State(metrics): State<Metrics>,
     Path((layers, z, x, y_file)): Path<(String, String, String, String)>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let tiles = &state.tiles;
+) -> Result<Response, Refusal> {
     let requested = parse_layers(&layers)?;
     let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::NOT_FOUND,
             "tile addresses end in .mvt, e.g. /tiles/cameras/14/2638/6321.mvt",
         )
@@ -42,8 +70,8 @@ pub(crate) async fn tile(
         .tile(tiles.key(requested, tile))
         .map_err(unavailable)?;
     match lookup {
-        CacheLookup::Hit => state.metrics.tile_cache.with_label_values(&["hit"]).inc(),
-        CacheLookup::Miss => state.metrics.tile_cache.with_label_values(&["miss"]).inc(),
+        CacheLookup::Hit => metrics.tile_cache.with_label_values(&["hit"]).inc(),
+        CacheLookup::Miss => metrics.tile_cache.with_label_values(&["miss"]).inc(),
         CacheLookup::Disabled => {}
     }
     Ok(respond(&encoded, &headers))
@@ -106,59 +134,59 @@ fn accepts_gzip(request: &HeaderMap) -> bool {
 }
 
 /// A tile address from its three path segments, refused with a message that names the problem.
-pub(crate) fn parse_tile(z: &str, x: &str, y: &str, max_zoom: u8) -> Result<TileId, ApiError> {
+pub(crate) fn parse_tile(z: &str, x: &str, y: &str, max_zoom: u8) -> Result<TileId, Refusal> {
     TileId::new(
         coordinate("z", z)?,
         coordinate("x", x)?.into(),
         coordinate("y", y)?.into(),
         max_zoom,
     )
-    .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))
+    .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.to_string()))
 }
 
-fn parse_layers(list: &str) -> Result<LayerSet, ApiError> {
+fn parse_layers(list: &str) -> Result<LayerSet, Refusal> {
     LayerSet::parse(list).map_err(|e| match e {
-        LayerListError::Unknown(_) => ApiError::new(StatusCode::NOT_FOUND, e.to_string()),
-        LayerListError::Malformed(_) => ApiError::new(StatusCode::BAD_REQUEST, e.to_string()),
+        LayerListError::Unknown(_) => Refusal::new(StatusCode::NOT_FOUND, e.to_string()),
+        LayerListError::Malformed(_) => Refusal::new(StatusCode::BAD_REQUEST, e.to_string()),
     })
 }
 
 /// A tile coordinate: digits only, so that `-1`, `+1`, ` 1` and `1e3` are refused by name.
-fn coordinate(name: &str, text: &str) -> Result<u32, ApiError> {
+fn coordinate(name: &str, text: &str) -> Result<u32, Refusal> {
     let shown: String = text.chars().take(24).collect();
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::new(
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("{name} must be a whole number of 0 or more, got {shown:?}"),
         ));
     }
     text.parse().map_err(|_| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::BAD_REQUEST,
             format!("{name} {shown} is far out of range"),
         )
     })
 }
 
-fn unavailable(e: TilesError) -> ApiError {
-    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+fn unavailable(e: TilesError) -> Refusal {
+    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
 }
 
 /// `GET /tiles/{layers}.json`: TileJSON 3.0.
 pub(crate) async fn tilejson(
-    State(state): State<AppState>,
+    State(tiles): State<Arc<TileService>>,
     Path(file): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let list = file.strip_suffix(".json").ok_or_else(|| {
-        ApiError::new(
+        Refusal::new(
             StatusCode::NOT_FOUND,
             "TileJSON is at /tiles/{layers}.json, e.g. /tiles/cameras.json",
         )
     })?;
     let requested = parse_layers(list)?;
-    let settings = state.tiles.settings;
-    let snapshot = state.tiles.snapshot().map_err(unavailable)?;
+    let settings = tiles.settings;
+    let snapshot = tiles.snapshot().map_err(unavailable)?;
     let bounds = snapshot
         .bounds_lon_lat()
         .unwrap_or([-180.0, -85.051_128, 180.0, 85.051_128]);

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use canvass_db::registrations::ContactOpener;
 use canvass_model::contact_seal::{ContactField, ContactKeyRing, SealError};
 
 /// The ring, and the file it came from.
@@ -74,5 +75,17 @@ impl ContactKeys {
             Err(poisoned) => *poisoned.into_inner() = Arc::new(fresh),
         }
         true
+    }
+}
+
+impl ContactOpener for ContactKeys {
+    fn open_field(
+        &self,
+        key_id: &str,
+        registration_id: i64,
+        field: ContactField,
+        sealed: &[u8],
+    ) -> Result<String, SealError> {
+        self.open(key_id, registration_id, field, sealed)
     }
 }

@@ -3,22 +3,19 @@
 //! failures, a per-client rate limit, and CSRF tokens on every form.
 
 use axum::Form;
-use axum::extract::{ConnectInfo, Extension, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::audit::{self, Actor};
 use canvass_db::sessions::{self, LoginOutcome};
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::auth::{ClientInfo, Principal, no_store};
-use crate::cookies::{SameSite, cookie, set_cookie};
-use crate::error::{ApiError, db_unavailable};
-use crate::html::{escape, page};
+use super::state::StaffState;
+use crate::http::cookies::{SESSION_COOKIE, SameSite, cookie, set_cookie};
+use crate::http::page::{escape, page};
+use crate::http::{ClientInfo, Principal, Refusal, no_store};
 use canvass_model::totp;
 
-/// Name of the session cookie.
-pub(crate) const SESSION_COOKIE: &str = "canvass_session";
 /// Name of the pre-login CSRF cookie (double-submit).
 const LOGIN_CSRF_COOKIE: &str = "canvass_login_csrf";
 
@@ -58,7 +55,7 @@ fn login_page(
 }
 
 /// `GET /login`.
-pub(crate) async fn show(State(state): State<AppState>) -> Response {
+pub(crate) async fn show(State(state): State<StaffState>) -> Response {
     login_page(
         StatusCode::OK,
         &sessions::random_token(),
@@ -82,7 +79,7 @@ pub(crate) struct LoginForm {
 
 /// `POST /login`.
 pub(crate) async fn submit(
-    State(state): State<AppState>,
+    State(state): State<StaffState>,
     ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -131,13 +128,7 @@ pub(crate) async fn submit(
             secure,
         );
     }
-    let client = ClientInfo {
-        addr: Some(peer.ip()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(512).collect()),
-    };
+    let client = ClientInfo::new(Some(peer.ip()), &headers);
     match sign_in(&state, &username, &form.password, &form.code, &client).await {
         Ok(Ok((token, needs_totp))) => {
             let next = if needs_totp {
@@ -167,22 +158,22 @@ pub(crate) async fn submit(
         Ok(Err((status, message))) => {
             login_page(status, &fresh_csrf, Some(message), &username, secure)
         }
-        Err(error) => error.into_response(),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
 async fn sign_in(
-    state: &AppState,
+    state: &StaffState,
     username: &str,
     password: &str,
     code: &str,
     client: &ClientInfo,
-) -> Result<Result<(String, bool), (StatusCode, &'static str)>, ApiError> {
-    let mut db = state.db.client().await.map_err(db_unavailable)?;
-    let tx = db.transaction().await.map_err(db_unavailable)?;
+) -> Result<Result<(String, bool), (StatusCode, &'static str)>, Refusal> {
+    let mut db = state.db.client().await.map_err(Refusal::unavailable)?;
+    let tx = db.transaction().await.map_err(Refusal::unavailable)?;
     let outcome = sessions::check_password(&*tx, username, password)
         .await
-        .map_err(db_unavailable)?;
+        .map_err(Refusal::unavailable)?;
     let name = username.to_owned();
     let (event, result) = match outcome {
         LoginOutcome::Accepted(user, totp) => {
@@ -196,7 +187,7 @@ async fn sign_in(
             if code_ok {
                 sessions::record_success(&*tx, user.id)
                     .await
-                    .map_err(db_unavailable)?;
+                    .map_err(Refusal::unavailable)?;
                 let needs_totp = totp.is_none() && state.sessions.totp_roles.contains(&user.role);
                 let (token, _csrf) = sessions::create_session(
                     &*tx,
@@ -207,7 +198,7 @@ async fn sign_in(
                     needs_totp,
                 )
                 .await
-                .map_err(db_unavailable)?;
+                .map_err(Refusal::unavailable)?;
                 (
                     client.event(Actor::User(user.id, user.username), "login.success"),
                     Ok((token, needs_totp)),
@@ -215,7 +206,7 @@ async fn sign_in(
             } else {
                 let locked = sessions::record_failure(&*tx, user.id)
                     .await
-                    .map_err(db_unavailable)?;
+                    .map_err(Refusal::unavailable)?;
                 let details = serde_json::json!({ "username": name, "second_factor": true, "locked": locked.is_some() });
                 (
                     client
@@ -261,8 +252,10 @@ async fn sign_in(
             )),
         ),
     };
-    audit::record(&*tx, &event).await.map_err(db_unavailable)?;
-    tx.commit().await.map_err(db_unavailable)?;
+    audit::record(&*tx, &event)
+        .await
+        .map_err(Refusal::unavailable)?;
+    tx.commit().await.map_err(Refusal::unavailable)?;
     Ok(result)
 }
 
@@ -274,32 +267,34 @@ pub(crate) struct CsrfForm {
 
 /// `POST /logout`.
 pub(crate) async fn logout(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(client): Extension<ClientInfo>,
+    State(state): State<StaffState>,
+    principal: Principal,
+    client: ClientInfo,
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
     let Some(expected) = principal.session_csrf.as_deref() else {
-        return ApiError::new(
+        return Refusal::new(
             StatusCode::BAD_REQUEST,
             "there is no session to end; API keys are revoked with `canvass key revoke`",
         )
         .into_response();
     };
     if form.csrf != expected {
-        return ApiError::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
+        return Refusal::new(StatusCode::FORBIDDEN, "missing or wrong CSRF token").into_response();
     }
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {
-        return ApiError::new(StatusCode::BAD_REQUEST, "no session cookie").into_response();
+        return Refusal::new(StatusCode::BAD_REQUEST, "no session cookie").into_response();
     };
     let ended = async {
-        let db = state.db.client().await.map_err(db_unavailable)?;
+        let db = state.db.client().await.map_err(Refusal::unavailable)?;
         sessions::end_session(&**db, &token)
             .await
-            .map_err(db_unavailable)?;
+            .map_err(Refusal::unavailable)?;
         let event = client.event(principal.actor.clone(), "logout");
-        audit::record(&**db, &event).await.map_err(db_unavailable)
+        audit::record(&**db, &event)
+            .await
+            .map_err(Refusal::unavailable)
     }
     .await;
     if let Err(error) = ended {
@@ -326,7 +321,7 @@ pub(crate) fn unix_now() -> u64 {
 }
 
 /// `GET /account`: who is signed in, and the sign-out button.
-pub(crate) async fn account(Extension(principal): Extension<Principal>) -> Response {
+pub(crate) async fn account(principal: Principal) -> Response {
     let name = match &principal.actor {
         Actor::User(_, name) | Actor::ApiKey(_, name) | Actor::System(name) => name.clone(),
         Actor::Anonymous => String::new(),

@@ -27,11 +27,11 @@ struct Entry {
 
 /// Successful key authentications by a hash of the presented key.
 #[derive(Debug, Default)]
-pub struct KeyCache {
+pub struct ApiKeyCache {
     entries: RwLock<HashMap<[u8; 32], Entry>>,
 }
 
-impl KeyCache {
+impl ApiKeyCache {
     /// The principal of a presented key authenticated moments ago.
     pub fn get(&self, presented: &str) -> Option<KeyPrincipal> {
         let digest = digest(presented);
@@ -88,7 +88,7 @@ mod tests {
 
     #[test]
     fn remembers_until_cleared_or_expired() {
-        let cache = KeyCache::default();
+        let cache = ApiKeyCache::default();
         cache.insert("cvk_1_a", key(60));
         assert_eq!(cache.get("cvk_1_a").map(|k| k.id), Some(1));
         assert!(cache.get("cvk_1_b").is_none());

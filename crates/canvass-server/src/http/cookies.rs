@@ -4,6 +4,9 @@
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 
+/// Name of the staff session cookie.
+pub(crate) const SESSION_COOKIE: &str = "canvass_session";
+
 /// The value of cookie `name` in the request.
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

@@ -1,4 +1,4 @@
-//! Server-rendered pages: one layout, and escaping for everything that goes into it.
+//! Server-rendered staff pages: one layout, and escaping for everything that goes into it.
 
 /// Escapes text for HTML element content and quoted attribute values.
 pub(crate) fn escape(text: &str) -> String {

@@ -9,22 +9,28 @@
 //! custom header.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use canvass_db::Database;
 use canvass_db::access::{self, KeyRejection};
 use canvass_db::audit::{self, Actor, Event};
 use canvass_model::{Permission, Role};
 
-use crate::AppState;
+use super::client::ClientInfo;
+use super::cookies::{SESSION_COOKIE, cookie};
+use super::refusal::Refusal;
+use super::response::no_store;
+use crate::api_key_cache::ApiKeyCache;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,42 +61,64 @@ pub struct Principal {
 /// Routes a session that still has to set up TOTP may reach.
 const BEFORE_TOTP: &[&str] = &["/account", "/account/totp", "/logout"];
 
-/// Where a request came from, for the audit trail.
-#[derive(Debug, Clone, Default)]
-pub struct ClientInfo {
-    /// Peer address.
-    pub addr: Option<std::net::IpAddr>,
-    /// User-Agent header.
-    pub user_agent: Option<String>,
+/// How long sessions live, how their cookie is sent, and who must use a second factor.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    /// A session unused this long ends.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, used or not.
+    pub lifetime: Duration,
+    /// Mark cookies Secure (set when Canvass is served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// Roles that must sign in with a TOTP code; their users set it up at first sign-in.
+    pub totp_roles: Vec<Role>,
 }
 
-impl ClientInfo {
-    /// An audit event of `actor` doing `action`, from this client.
-    pub fn event(&self, actor: Actor, action: &'static str) -> Event {
-        Event {
-            client_addr: self.addr,
-            user_agent: self.user_agent.clone(),
-            ..Event::new(actor, action)
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            totp_roles: Vec::new(),
         }
     }
 }
 
-/// Marks a response as never to be stored by a cache.
-pub(crate) fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+/// What the access layer needs of the application's state.
+#[derive(Debug, Clone)]
+pub struct AccessState {
+    /// Sessions, API keys and the audit trail.
+    pub db: Arc<Database>,
+    /// How long an unused session lives.
+    pub session_idle: Duration,
+    /// Recently authenticated API keys.
+    pub key_cache: Arc<ApiKeyCache>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = Refusal;
+
+    /// The principal the access layer authenticated; a route without one (a public route) is
+    /// refused rather than served anonymously.
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Principal>().cloned().ok_or_else(|| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "this route needs a principal but has a public access policy",
+            )
+        })
+    }
 }
 
 /// The router under construction and the policy of every route in it.
 #[derive(Debug)]
-pub struct Routes {
-    router: Router<AppState>,
+pub struct Routes<S> {
+    router: Router<S>,
     policies: HashMap<&'static str, Access>,
 }
 
-impl Default for Routes {
+impl<S: Clone + Send + Sync + 'static> Default for Routes<S> {
     fn default() -> Self {
         Routes {
             router: Router::new(),
@@ -99,16 +127,18 @@ impl Default for Routes {
     }
 }
 
-impl Routes {
+impl<S: Clone + Send + Sync + 'static> Routes<S> {
     /// Adds a route with its policy.
-    pub fn route(
-        mut self,
-        path: &'static str,
-        access: Access,
-        handler: MethodRouter<AppState>,
-    ) -> Self {
+    pub fn route(mut self, path: &'static str, access: Access, handler: MethodRouter<S>) -> Self {
         self.router = self.router.route(path, handler);
         self.policies.insert(path, access);
+        self
+    }
+
+    /// Adds every route of `other` (an area's) with its policy.
+    pub fn merge(mut self, other: Routes<S>) -> Self {
+        self.router = self.router.merge(other.router);
+        self.policies.extend(other.policies);
         self
     }
 
@@ -120,25 +150,27 @@ impl Routes {
     }
 
     /// The router with the authorization layer applied to every route.
-    pub fn into_router(self, state: &AppState) -> Router<AppState> {
+    pub fn into_router(self, access: AccessState) -> Router<S> {
         let policies = Arc::new(self.policies);
         self.router
             .route_layer(axum::middleware::from_fn_with_state(
-                (state.clone(), policies),
+                (access, policies),
                 authorize,
             ))
     }
 }
 
-type PolicyState = (AppState, Arc<HashMap<&'static str, Access>>);
+type PolicyState = (AccessState, Arc<HashMap<&'static str, Access>>);
 
 /// Authenticates and authorizes every routed request.
 pub(crate) async fn authorize(
     State((state, policies)): State<PolicyState>,
-    mut request: Request,
+    request: Request,
     next: Next,
 ) -> Response {
-    let client = client_info(&request);
+    let (mut parts, body) = request.into_parts();
+    let Ok(client) = ClientInfo::from_request_parts(&mut parts, &()).await;
+    let mut request = Request::from_parts(parts, body);
     let path = request
         .extensions()
         .get::<MatchedPath>()
@@ -146,7 +178,7 @@ pub(crate) async fn authorize(
     let access = path.as_deref().and_then(|p| policies.get(p).copied());
     let Some(access) = access else {
         tracing::error!("route without an access policy refused");
-        return deny(
+        return refuse(
             StatusCode::FORBIDDEN,
             "this route has no access policy and is refused",
         );
@@ -161,13 +193,13 @@ pub(crate) async fn authorize(
         Err(response) => return response,
     };
     if principal.needs_totp && !path.as_deref().is_some_and(|p| BEFORE_TOTP.contains(&p)) {
-        return deny(
+        return refuse(
             StatusCode::FORBIDDEN,
             "your role needs two-factor sign-in: set it up at /account/totp first",
         );
     }
     if !principal.role.allows(permission) {
-        return deny(
+        return refuse(
             StatusCode::FORBIDDEN,
             &format!("the {} role may not use this route", principal.role),
         );
@@ -177,7 +209,7 @@ pub(crate) async fn authorize(
         if let Err(response) = record(&state, &event).await {
             return response;
         }
-        return deny(
+        return refuse(
             StatusCode::FORBIDDEN,
             "this route returns personal data, which needs the pii permission",
         );
@@ -206,22 +238,20 @@ pub(crate) async fn authorize(
 }
 
 async fn authenticate(
-    state: &AppState,
+    state: &AccessState,
     headers: &HeaderMap,
     client: &ClientInfo,
 ) -> Result<Principal, Response> {
     let Some(key) = presented_key(headers) else {
-        if let Some(token) =
-            crate::cookies::cookie(headers, crate::login::SESSION_COOKIE).filter(|t| !t.is_empty())
-        {
+        if let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
             let db = state
                 .db
                 .client()
                 .await
-                .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
-            let user = canvass_db::sessions::session_user(&**db, &token, state.sessions.idle)
+                .map_err(|e| Refusal::unavailable(e).into_response())?;
+            let user = canvass_db::sessions::session_user(&**db, &token, state.session_idle)
                 .await
-                .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+                .map_err(|e| Refusal::unavailable(e).into_response())?;
             return match user {
                 Some(user) => Ok(Principal {
                     actor: Actor::User(user.id, user.username),
@@ -248,10 +278,10 @@ async fn authenticate(
         .db
         .client()
         .await
-        .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+        .map_err(|e| Refusal::unavailable(e).into_response())?;
     let outcome = access::authenticate_key(&**db, &key)
         .await
-        .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+        .map_err(|e| Refusal::unavailable(e).into_response())?;
     match outcome {
         Ok(found) => {
             state.key_cache.insert(&key, found.clone());
@@ -270,7 +300,7 @@ async fn authenticate(
                     .details(serde_json::json!({ "reason": message }));
                 audit::record(&**db, &event)
                     .await
-                    .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+                    .map_err(|e| Refusal::unavailable(e).into_response())?;
             }
             Err(challenge(message))
         }
@@ -304,29 +334,15 @@ fn presented_key(headers: &HeaderMap) -> Option<String> {
     None
 }
 
-fn client_info(request: &Request) -> ClientInfo {
-    ClientInfo {
-        addr: request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip()),
-        user_agent: request
-            .headers()
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(512).collect()),
-    }
-}
-
-async fn record(state: &AppState, event: &Event) -> Result<(), Response> {
+async fn record(state: &AccessState, event: &Event) -> Result<(), Response> {
     let db = state
         .db
         .client()
         .await
-        .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))?;
+        .map_err(|e| Refusal::unavailable(e).into_response())?;
     audit::record(&**db, event)
         .await
-        .map_err(|_| deny(StatusCode::SERVICE_UNAVAILABLE, "database unavailable"))
+        .map_err(|e| Refusal::unavailable(e).into_response())
 }
 
 /// A browser asking for a page is sent to the sign-in page; anything else gets a 401.
@@ -341,19 +357,18 @@ fn sign_in_again(headers: &HeaderMap, message: &str) -> Response {
     challenge(message)
 }
 
+fn refuse(status: StatusCode, message: &str) -> Response {
+    Refusal::new(status, message.to_owned()).into_response()
+}
+
 /// 401 with a Basic challenge, so that QGIS and GDAL offer their stored credentials.
 fn challenge(message: &str) -> Response {
-    let mut response = deny(StatusCode::UNAUTHORIZED, message);
+    let mut response = refuse(StatusCode::UNAUTHORIZED, message);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         HeaderValue::from_static("Basic realm=\"Canvass\", charset=\"UTF-8\""),
     );
     response
-}
-
-/// A refusal with a JSON body that says why.
-pub(crate) fn deny(status: StatusCode, message: &str) -> Response {
-    no_store((status, axum::Json(serde_json::json!({ "error": message }))).into_response())
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! has it.
 
 use axum::Form;
-use axum::extract::{Extension, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use canvass_db::audit::{self, Actor};
@@ -12,18 +12,17 @@ use canvass_model::contact_seal::ContactField;
 use canvass_model::totp;
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::auth::{ClientInfo, Principal, no_store};
-use crate::error::{ApiError, db_unavailable};
-use crate::html::{escape, page};
-use crate::login::unix_now;
+use super::sign_in::unix_now;
+use super::state::StaffState;
+use crate::http::page::{escape, page};
+use crate::http::{ClientInfo, Principal, Refusal, no_store};
 
 const ISSUER: &str = "Canvass";
 
-fn signed_in_user(principal: &Principal) -> Result<(i64, String, String), ApiError> {
+fn signed_in_user(principal: &Principal) -> Result<(i64, String, String), Refusal> {
     match (&principal.actor, &principal.session_csrf) {
         (Actor::User(id, name), Some(csrf)) => Ok((*id, name.clone(), csrf.clone())),
-        _ => Err(ApiError::new(
+        _ => Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "two-factor sign-in is for people signed in with a password, not API keys",
         )),
@@ -70,22 +69,19 @@ fn setup_page(
 }
 
 /// `GET /account/totp`: a fresh pending secret, or word that TOTP is on.
-pub(crate) async fn show(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-) -> Response {
+pub(crate) async fn show(State(state): State<StaffState>, principal: Principal) -> Response {
     match begin(&state, &principal).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
-async fn begin(state: &AppState, principal: &Principal) -> Result<Response, ApiError> {
+async fn begin(state: &StaffState, principal: &Principal) -> Result<Response, Refusal> {
     let (id, name, csrf) = signed_in_user(principal)?;
-    let db = state.db.client().await.map_err(db_unavailable)?;
+    let db = state.db.client().await.map_err(Refusal::unavailable)?;
     let (_, _, enabled) = sessions::pending_totp(&**db, id)
         .await
-        .map_err(db_unavailable)?;
+        .map_err(Refusal::unavailable)?;
     if enabled {
         let body = "<h1>Two-factor sign-in is on</h1><p>If you lose your phone, ask an administrator \
                     to reset it (<code>canvass user reset-totp</code>).</p>";
@@ -98,7 +94,7 @@ async fn begin(state: &AppState, principal: &Principal) -> Result<Response, ApiE
         .seal(id, ContactField::TotpSecret, &totp::base32(&secret));
     sessions::set_pending_totp(&**db, id, ring.current().id(), &sealed)
         .await
-        .map_err(db_unavailable)?;
+        .map_err(Refusal::unavailable)?;
     Ok(setup_page(StatusCode::OK, &name, &secret, &csrf, None))
 }
 
@@ -112,36 +108,36 @@ pub(crate) struct ConfirmForm {
 
 /// `POST /account/totp`: turns TOTP on when the code matches the pending secret.
 pub(crate) async fn confirm(
-    State(state): State<AppState>,
-    Extension(principal): Extension<Principal>,
-    Extension(client): Extension<ClientInfo>,
+    State(state): State<StaffState>,
+    principal: Principal,
+    client: ClientInfo,
     Form(form): Form<ConfirmForm>,
 ) -> Response {
     match finish(&state, &principal, &client, &form).await {
         Ok(response) => response,
-        Err(error) => error.into_response(),
+        Err(refusal) => refusal.into_response(),
     }
 }
 
 async fn finish(
-    state: &AppState,
+    state: &StaffState,
     principal: &Principal,
     client: &ClientInfo,
     form: &ConfirmForm,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Refusal> {
     let (id, name, csrf) = signed_in_user(principal)?;
     if form.csrf != csrf {
-        return Err(ApiError::new(
+        return Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "missing or wrong CSRF token",
         ));
     }
-    let db = state.db.client().await.map_err(db_unavailable)?;
+    let db = state.db.client().await.map_err(Refusal::unavailable)?;
     let (key_id, pending, _) = sessions::pending_totp(&**db, id)
         .await
-        .map_err(db_unavailable)?;
+        .map_err(Refusal::unavailable)?;
     let (Some(key_id), Some(pending)) = (key_id, pending) else {
-        return Err(ApiError::new(
+        return Err(Refusal::new(
             StatusCode::BAD_REQUEST,
             "no set-up in progress: open /account/totp first",
         ));
@@ -150,7 +146,7 @@ async fn finish(
         .contact_keys
         .open_totp_secret(&key_id, id, &pending)
         .ok_or_else(|| {
-            ApiError::new(
+            Refusal::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the pending secret cannot be opened",
             )
@@ -166,8 +162,10 @@ async fn finish(
     }
     sessions::activate_totp(&**db, id)
         .await
-        .map_err(db_unavailable)?;
+        .map_err(Refusal::unavailable)?;
     let event = client.event(principal.actor.clone(), "totp.enable");
-    audit::record(&**db, &event).await.map_err(db_unavailable)?;
+    audit::record(&**db, &event)
+        .await
+        .map_err(Refusal::unavailable)?;
     Ok((StatusCode::SEE_OTHER, [(header::LOCATION, "/account")]).into_response())
 }

@@ -1,0 +1,57 @@
+//! The JSON API under `/api/v1`.
+
+mod contact;
+
+pub(crate) use contact::DisclosureState;
+
+use axum::Json;
+use axum::extract::FromRef;
+use axum::routing::get;
+use canvass_db::audit::Actor;
+use canvass_model::Permission;
+use serde::Serialize;
+
+use crate::http::{Access, Principal, Routes};
+
+/// The API routes and their policies.
+pub(crate) fn routes<S>() -> Routes<S>
+where
+    S: Clone + Send + Sync + 'static,
+    contact::DisclosureState: FromRef<S>,
+{
+    Routes::default()
+        .route(
+            "/api/v1/whoami",
+            Access::Requires(Permission::Identify),
+            get(whoami),
+        )
+        .route(
+            "/api/v1/registrations/{id}/contact",
+            Access::RequiresPii(Permission::Canvass),
+            get(contact::contact),
+        )
+}
+
+/// `GET /api/v1/whoami`: the caller's identity as the server sees it.
+#[derive(Debug, Serialize)]
+pub(crate) struct WhoAmI {
+    kind: &'static str,
+    name: String,
+    role: String,
+    pii: bool,
+}
+
+async fn whoami(principal: Principal) -> Json<WhoAmI> {
+    let (kind, name) = match &principal.actor {
+        Actor::User(_, name) => ("user", name.clone()),
+        Actor::ApiKey(_, name) => ("api_key", name.clone()),
+        Actor::System(name) => ("system", name.clone()),
+        Actor::Anonymous => ("anonymous", String::new()),
+    };
+    Json(WhoAmI {
+        kind,
+        name,
+        role: principal.role.to_string(),
+        pii: principal.pii,
+    })
+}

@@ -1,0 +1,106 @@
+//! What the server holds, and the part of it each area's handlers take (axum `FromRef`
+//! substates), so that a handler names what it uses and no more.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use canvass_db::Database;
+use canvass_tiles::TileService;
+
+use crate::api::DisclosureState;
+use crate::api_key_cache::ApiKeyCache;
+use crate::contact_key_ring::ContactKeys;
+use crate::http::{AccessState, SessionSettings};
+use crate::metrics::Metrics;
+use crate::public::{PublicSettings, PublicState};
+use crate::rate_limit::RateLimiter;
+use crate::staff::StaffState;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Arc<Database>,
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// The keys that open sealed contact details.
+    pub contact_keys: Arc<ContactKeys>,
+    /// Session lifetimes and cookie settings.
+    pub sessions: SessionSettings,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<RateLimiter>,
+    /// Recently authenticated API keys.
+    pub key_cache: Arc<ApiKeyCache>,
+    /// The camera index and tile cache.
+    pub tiles: Arc<TileService>,
+    /// The department, the public pages' words and their form rate limit.
+    pub public: Arc<PublicSettings>,
+    /// Outgoing mail.
+    pub mailer: Arc<canvass_mail::Mailer>,
+}
+
+impl FromRef<AppState> for Arc<Database> {
+    fn from_ref(state: &AppState) -> Self {
+        state.db.clone()
+    }
+}
+
+impl FromRef<AppState> for Metrics {
+    fn from_ref(state: &AppState) -> Self {
+        state.metrics.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<ContactKeys> {
+    fn from_ref(state: &AppState) -> Self {
+        state.contact_keys.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<TileService> {
+    fn from_ref(state: &AppState) -> Self {
+        state.tiles.clone()
+    }
+}
+
+impl FromRef<AppState> for AccessState {
+    fn from_ref(state: &AppState) -> Self {
+        AccessState {
+            db: state.db.clone(),
+            session_idle: state.sessions.idle,
+            key_cache: state.key_cache.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for StaffState {
+    fn from_ref(state: &AppState) -> Self {
+        StaffState {
+            db: state.db.clone(),
+            contact_keys: state.contact_keys.clone(),
+            sessions: state.sessions.clone(),
+            login_limiter: state.login_limiter.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for PublicState {
+    fn from_ref(state: &AppState) -> Self {
+        PublicState {
+            db: state.db.clone(),
+            settings: state.public.clone(),
+            contact_keys: state.contact_keys.clone(),
+            mailer: state.mailer.clone(),
+            secure_cookies: state.sessions.secure_cookies,
+        }
+    }
+}
+
+impl FromRef<AppState> for DisclosureState {
+    fn from_ref(state: &AppState) -> Self {
+        DisclosureState {
+            db: state.db.clone(),
+            keys: state.contact_keys.clone(),
+        }
+    }
+}
