@@ -120,12 +120,12 @@ pub(crate) async fn tile(
     };
     let encoded = match tiles.cache.get(&key) {
         Some(hit) => {
-            metrics.tile_cache.with_label_values(&["hit"]).inc();
+            metrics.tile_cache_hits.inc();
             hit
         }
         None => {
             if tiles.cache.enabled() {
-                metrics.tile_cache.with_label_values(&["miss"]).inc();
+                metrics.tile_cache_misses.inc();
             }
             // The epoch is read before the snapshot, so a tile cut from a snapshot that a
             // change has since replaced is never filed after that change's eviction.
