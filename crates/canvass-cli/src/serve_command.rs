@@ -7,7 +7,7 @@ use std::time::Duration;
 use canvass_db::connect::PoolOptions;
 use canvass_db::demo::{self, DemoOptions};
 use canvass_db::{ClusterState, Database, migrate};
-use canvass_server::{AppState, Limits, Metrics};
+use canvass_server::{AppParts, AppState, Limits, Metrics};
 use tokio::sync::watch;
 
 use crate::cli::{GlobalArgs, ServeArgs};
@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         canvass_server::RateLimiter::new(args.form_posts_per_minute, Duration::from_secs(60)),
         canvass_server::MapLibre::load(&args.web_assets_dir),
     )?);
-    let state = AppState {
+    let state = AppState::new(AppParts {
         public,
         mailer: Arc::new(mailer),
         db: db.clone(),
@@ -72,7 +72,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             key.clone(),
             Some(crate::contact_key_file::path(global)),
         )),
-    };
+    });
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,
         request_timeout: Duration::from_secs(args.request_timeout),

@@ -8,6 +8,7 @@ mod admin;
 mod api;
 mod api_key_cache;
 mod contact_key_ring;
+mod edge;
 mod http;
 mod metrics;
 mod ops;
@@ -38,7 +39,7 @@ pub use http::{Access, AccessState, ClientInfo, Principal, Refusal, Routes, Sess
 pub use metrics::Metrics;
 pub use public::{Department, MapLibre, PublicSettings};
 pub use rate_limit::RateLimiter;
-pub use state::AppState;
+pub use state::{AppParts, AppState};
 
 /// Errors of starting or running the server.
 #[derive(Debug, thiserror::Error)]
@@ -88,78 +89,25 @@ pub fn routes() -> Routes<AppState> {
 
 /// The application: [`routes`] behind authorization, metrics and limits.
 pub fn router(state: AppState, limits: Limits) -> Router {
-    let metrics = state.metrics.clone();
+    let [nosniff, no_referrer, no_framing, content_security_policy] = edge::security_headers();
     routes()
-        .into_router(AccessState::from_ref(&state))
-        // route_layer: only matched routes carry a route template to label metrics with.
-        .route_layer(axum::middleware::from_fn_with_state(
-            metrics,
-            metrics::track,
-        ))
+        .into_router(AccessState::from_ref(&state), state.metrics.clone())
         .fallback(not_found)
         .with_state(state)
-        .layer(axum::middleware::from_fn(security_headers))
-        .layer(axum::middleware::from_fn_with_state(limits, limit_body))
+        .layer(nosniff)
+        .layer(no_referrer)
+        .layer(no_framing)
+        .layer(content_security_policy)
+        .layer(edge::BodyLimitLayer {
+            max: limits.max_body_bytes,
+            exempt: public::reads_its_own_body,
+        })
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::new())
-}
-
-/// Bodies above `max_body_bytes` get 413 before any handler runs, except on the public forms,
-/// whose handlers read up to their own, larger limit so that an oversized field is refused in
-/// the reader's language with the rest of the form kept.
-async fn limit_body(
-    axum::extract::State(limits): axum::extract::State<Limits>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    if public::reads_its_own_body(request.uri().path()) {
-        return next.run(request).await;
-    }
-    let declared = request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limits.max_body_bytes) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response();
-    }
-    let max = limits.max_body_bytes;
-    next.run(request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, max))))
-        .await
-}
-
-/// Headers every response carries: no sniffing, no framing, no referrer leaking a token in a
-/// URL, and a content security policy that allows only this origin.
-async fn security_headers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::{HeaderValue, header};
-    let mut response = next.run(request).await;
-    let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
-             worker-src 'self' blob:; object-src 'none'; base-uri 'none'; form-action 'self'; \
-             frame-ancestors 'none'",
-        ),
-    );
-    response
 }
 
 async fn not_found() -> (StatusCode, &'static str) {

@@ -1,23 +1,39 @@
 //! Prometheus metrics: request counts and latency per route, database reachability.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry};
+use axum::http::{Method, StatusCode};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+};
 
-/// The server's metrics and their registry.
+/// The server's metrics and their registry, shared: cloned for every request that uses them,
+/// so a clone is one reference count.
 #[derive(Debug, Clone)]
-pub struct Metrics {
+pub struct Metrics(Arc<MetricSet>);
+
+impl std::ops::Deref for Metrics {
+    type Target = MetricSet;
+
+    fn deref(&self) -> &MetricSet {
+        &self.0
+    }
+}
+
+/// The metrics themselves.
+#[derive(Debug)]
+pub struct MetricSet {
     /// Every metric, for the `/metrics` text.
     pub(crate) registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
     /// 1 when the last readiness check reached the database.
     pub database_up: IntGauge,
-    /// Tile cache lookups by result (hit, miss).
-    pub tile_cache: IntCounterVec,
+    /// Tile cache lookups that found the tile.
+    pub tile_cache_hits: IntCounter,
+    /// Tile cache lookups that had to render it.
+    pub tile_cache_misses: IntCounter,
     /// Active cameras in the in-memory tile index.
     pub tile_index_cameras: IntGauge,
     /// Batches of changes applied to the tile index.
@@ -65,40 +81,33 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(database_up.clone()))?;
-        Ok(Metrics {
+        Ok(Metrics(Arc::new(MetricSet {
             registry,
             requests,
             latency,
             database_up,
-            tile_cache,
+            // Resolved once: a tile request should not hash a label to count itself.
+            tile_cache_hits: tile_cache.with_label_values(&["hit"]),
+            tile_cache_misses: tile_cache.with_label_values(&["miss"]),
             tile_index_cameras,
             tile_index_updates,
-        })
+        })))
     }
-}
 
-/// Counts and times every request under its route template (never the raw path, which could
-/// carry tokens or unbounded label values).
-pub(crate) async fn track(
-    State(metrics): State<Metrics>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = request.method().as_str().to_owned();
-    let started = Instant::now();
-    let response = next.run(request).await;
-    metrics
-        .latency
-        .with_label_values(&[&route, &method])
-        .observe(started.elapsed().as_secs_f64());
-    metrics
-        .requests
-        .with_label_values(&[&route, &method, response.status().as_str()])
-        .inc();
-    response
+    /// Counts and times a request under its route template (never the raw path, which could
+    /// carry tokens or unbounded label values).
+    pub(crate) fn record_request(
+        &self,
+        route: &str,
+        method: &Method,
+        status: StatusCode,
+        started: Instant,
+    ) {
+        self.latency
+            .with_label_values(&[route, method.as_str()])
+            .observe(started.elapsed().as_secs_f64());
+        self.requests
+            .with_label_values(&[route, method.as_str(), status.as_str()])
+            .inc();
+    }
 }

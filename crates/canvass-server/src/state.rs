@@ -16,9 +16,29 @@ use crate::public::{PublicSettings, PublicState};
 use crate::rate_limit::RateLimiter;
 use crate::staff::StaffState;
 
-/// What every handler can reach.
+/// What every handler can reach, shared: axum clones the state of a route for every request
+/// (and a substate for every extraction), so a clone is one reference count, not one per part.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppParts>);
+
+impl AppState {
+    /// The state of a server made of `parts`.
+    pub fn new(parts: AppParts) -> Self {
+        AppState(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppParts;
+
+    fn deref(&self) -> &AppParts {
+        &self.0
+    }
+}
+
+/// The parts of the [`AppState`].
+#[derive(Debug)]
+pub struct AppParts {
     /// The database.
     pub db: Arc<Database>,
     /// Prometheus metrics.

@@ -9,14 +9,17 @@
 //! custom header.
 
 use std::collections::HashMap;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::extract::{FromRequestParts, MatchedPath, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use base64::Engine;
@@ -25,12 +28,15 @@ use canvass_db::Database;
 use canvass_db::access::{self, KeyRejection};
 use canvass_db::audit::{self, Actor, Event};
 use canvass_model::{Permission, Role};
+use tower::{Layer, Service};
 
 use super::client::ClientInfo;
 use super::cookies::{SESSION_COOKIE, cookie};
 use super::refusal::Refusal;
 use super::response::no_store;
+
 use crate::api_key_cache::ApiKeyCache;
+use crate::metrics::Metrics;
 
 /// What a route requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,77 +155,143 @@ impl<S: Clone + Send + Sync + 'static> Routes<S> {
         list
     }
 
-    /// The router with the authorization layer applied to every route.
-    pub fn into_router(self, access: AccessState) -> Router<S> {
-        let policies = Arc::new(self.policies);
-        self.router
-            .route_layer(axum::middleware::from_fn_with_state(
-                (access, policies),
-                authorize,
-            ))
+    /// The router with the access layer applied to every route: authentication,
+    /// authorization and the request metrics, in one service.
+    pub fn into_router(self, access: AccessState, metrics: Metrics) -> Router<S> {
+        let shared = Arc::new(AccessShared {
+            state: access,
+            policies: self.policies,
+            metrics,
+        });
+        self.router.route_layer(AccessLayer { shared })
     }
 }
 
-type PolicyState = (AccessState, Arc<HashMap<&'static str, Access>>);
+/// What the access layer holds: built once, shared by every request.
+#[derive(Debug)]
+struct AccessShared {
+    state: AccessState,
+    policies: HashMap<&'static str, Access>,
+    metrics: Metrics,
+}
 
-/// Authenticates and authorizes every routed request.
-pub(crate) async fn authorize(
-    State((state, policies)): State<PolicyState>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let Ok(client) = ClientInfo::from_request_parts(&mut parts, &()).await;
-    let mut request = Request::from_parts(parts, body);
-    let path = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned());
-    let access = path.as_deref().and_then(|p| policies.get(p).copied());
-    let Some(access) = access else {
-        tracing::error!("route without an access policy refused");
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "this route has no access policy and is refused",
-        );
-    };
-    let (permission, needs_pii) = match access {
-        Access::Public => return next.run(request).await,
+/// Wraps every route in [`AccessService`].
+#[derive(Debug, Clone)]
+struct AccessLayer {
+    shared: Arc<AccessShared>,
+}
+
+impl<I> Layer<I> for AccessLayer {
+    type Service = AccessService<I>;
+
+    fn layer(&self, inner: I) -> Self::Service {
+        AccessService {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// Authenticates and authorizes every routed request, and counts and times it under its route
+/// template.
+///
+/// A hand-written service rather than `axum::middleware::from_fn`: the route is cloned for
+/// every request, so the layer must be cheap to clone, and a request whose API key was
+/// authenticated moments ago (a map drawing tiles) is decided without waiting on anything, so
+/// it goes straight to the handler. Everything else takes the asynchronous path of
+/// [`authorize`].
+#[derive(Debug, Clone)]
+pub(crate) struct AccessService<I> {
+    inner: I,
+    shared: Arc<AccessShared>,
+}
+
+type BoxedResponse = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl<I> Service<Request> for AccessService<I>
+where
+    I: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    I::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxedResponse;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> BoxedResponse {
+        let started = Instant::now();
+        let shared = self.shared.clone();
+        let route = request.extensions().get::<MatchedPath>().cloned();
+        let method = request.method().clone();
+        let access = route
+            .as_ref()
+            .and_then(|r| shared.policies.get(r.as_str()).copied());
+        if let Some(principal) = decided_now(&shared.state, access, request.headers()) {
+            let protected = principal.is_some();
+            if let Some(principal) = principal {
+                request.extensions_mut().insert(principal);
+            }
+            let answer = self.inner.call(request);
+            return Box::pin(async move {
+                let Ok(mut response) = answer.await;
+                if protected {
+                    protect(&mut response);
+                }
+                shared.record(route.as_ref(), &method, &response, started);
+                Ok(response)
+            });
+        }
+        // The inner service was made ready for this call: take it, leave a clone behind.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let response = authorize(&shared, access, route.as_ref(), request, inner).await;
+            shared.record(route.as_ref(), &method, &response, started);
+            Ok(response)
+        })
+    }
+}
+
+impl AccessShared {
+    fn record(
+        &self,
+        route: Option<&MatchedPath>,
+        method: &axum::http::Method,
+        response: &Response,
+        started: Instant,
+    ) {
+        let route = route.map_or("unmatched", MatchedPath::as_str);
+        self.metrics
+            .record_request(route, method, response.status(), started);
+    }
+}
+
+/// The decision that needs no database: `Some(None)` for a public route, `Some(principal)` for
+/// an API key authenticated moments ago that the route admits. `None`: ask [`authorize`],
+/// which also refuses and audits.
+fn decided_now(
+    state: &AccessState,
+    access: Option<Access>,
+    headers: &HeaderMap,
+) -> Option<Option<Principal>> {
+    let (permission, needs_pii) = match access? {
+        Access::Public => return Some(None),
         Access::Requires(p) => (p, false),
         Access::RequiresPii(p) => (p, true),
     };
-    let principal = match authenticate(&state, request.headers(), &client).await {
-        Ok(principal) => principal,
-        Err(response) => return response,
-    };
-    if principal.needs_totp && !path.as_deref().is_some_and(|p| BEFORE_TOTP.contains(&p)) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "your role needs two-factor sign-in: set it up at /account/totp first",
-        );
-    }
-    if !principal.role.allows(permission) {
-        return refuse(
-            StatusCode::FORBIDDEN,
-            &format!("the {} role may not use this route", principal.role),
-        );
-    }
-    if needs_pii && !principal.pii {
-        let event = client.event(principal.actor.clone(), "access.pii_denied");
-        if let Err(response) = record(&state, &event).await {
-            return response;
-        }
-        return refuse(
-            StatusCode::FORBIDDEN,
-            "this route returns personal data, which needs the pii permission",
-        );
-    }
-    request.extensions_mut().insert(principal);
-    request.extensions_mut().insert(client);
-    let mut response = next.run(request).await;
+    let key = presented_key(headers)?;
+    let principal = key_principal(state.key_cache.get(&key)?);
+    let admitted = principal.role.allows(permission) && (principal.pii || !needs_pii);
+    admitted.then_some(Some(principal))
+}
+
+/// A protected answer is never stored by a shared cache and varies with the credentials. A
+/// handler may relax no-store to a private, revalidated cache (tiles with an ETag).
+fn protect(response: &mut Response) {
     let headers = response.headers_mut();
-    // A handler may relax no-store to a private, revalidated cache (tiles with an ETag);
-    // anything else a protected route answers is never stored.
     let private = headers
         .get(header::CACHE_CONTROL)
         .and_then(|v| v.to_str().ok())
@@ -234,6 +306,69 @@ pub(crate) async fn authorize(
         header::VARY,
         HeaderValue::from_static("Authorization, Cookie"),
     );
+}
+
+/// Authenticates (asking the database where needed) and authorizes a routed request, then
+/// runs `inner`, which is ready for the call.
+async fn authorize<I>(
+    shared: &AccessShared,
+    access: Option<Access>,
+    route: Option<&MatchedPath>,
+    mut request: Request,
+    mut inner: I,
+) -> Response
+where
+    I: Service<Request, Response = Response, Error = Infallible>,
+{
+    let state = &shared.state;
+    let path = route.map(MatchedPath::as_str);
+    let Some(access) = access else {
+        tracing::error!("route without an access policy refused");
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "this route has no access policy and is refused",
+        );
+    };
+    let (permission, needs_pii) = match access {
+        Access::Public => {
+            let Ok(response) = inner.call(request).await;
+            return response;
+        }
+        Access::Requires(p) => (p, false),
+        Access::RequiresPii(p) => (p, true),
+    };
+    let (mut parts, body) = request.into_parts();
+    let Ok(client) = ClientInfo::from_request_parts(&mut parts, &()).await;
+    request = Request::from_parts(parts, body);
+    let principal = match authenticate(state, request.headers(), &client).await {
+        Ok(principal) => principal,
+        Err(response) => return response,
+    };
+    if principal.needs_totp && !path.is_some_and(|p| BEFORE_TOTP.contains(&p)) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "your role needs two-factor sign-in: set it up at /account/totp first",
+        );
+    }
+    if !principal.role.allows(permission) {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            &format!("the {} role may not use this route", principal.role),
+        );
+    }
+    if needs_pii && !principal.pii {
+        let event = client.event(principal.actor.clone(), "access.pii_denied");
+        if let Err(response) = record(state, &event).await {
+            return response;
+        }
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "this route returns personal data, which needs the pii permission",
+        );
+    }
+    request.extensions_mut().insert(principal);
+    let Ok(mut response) = inner.call(request).await;
+    protect(&mut response);
     response
 }
 

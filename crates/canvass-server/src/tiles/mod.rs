@@ -70,8 +70,8 @@ pub(crate) async fn tile(
         .tile(tiles.key(requested, tile))
         .map_err(unavailable)?;
     match lookup {
-        CacheLookup::Hit => metrics.tile_cache.with_label_values(&["hit"]).inc(),
-        CacheLookup::Miss => metrics.tile_cache.with_label_values(&["miss"]).inc(),
+        CacheLookup::Hit => metrics.tile_cache_hits.inc(),
+        CacheLookup::Miss => metrics.tile_cache_misses.inc(),
         CacheLookup::Disabled => {}
     }
     Ok(respond(&encoded, &headers))
