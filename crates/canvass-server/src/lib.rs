@@ -90,24 +90,29 @@ pub fn routes() -> Routes<AppState> {
 /// The application: [`routes`] behind authorization, metrics and limits.
 pub fn router(state: AppState, limits: Limits) -> Router {
     let [nosniff, no_referrer, no_framing, content_security_policy] = edge::security_headers();
-    routes()
-        .into_router(AccessState::from_ref(&state), state.metrics.clone())
-        .fallback(not_found)
-        .with_state(state)
-        .layer(nosniff)
-        .layer(no_referrer)
-        .layer(no_framing)
-        .layer(content_security_policy)
-        .layer(edge::BodyLimitLayer {
-            max: limits.max_body_bytes,
-            exempt: public::reads_its_own_body,
-        })
+    // One layer of layers: `Router::layer` boxes every route once per layer it is given, and
+    // the box is cloned and its future allocated on every request.
+    let every_request = tower::ServiceBuilder::new()
+        .layer(CatchPanicLayer::new())
+        .layer(TraceLayer::new_for_http())
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
-        .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::new())
+        .layer(edge::BodyLimitLayer {
+            max: limits.max_body_bytes,
+            exempt: public::reads_its_own_body,
+        })
+        .layer(content_security_policy)
+        .layer(no_framing)
+        .layer(no_referrer)
+        .layer(nosniff)
+        .into_inner();
+    routes()
+        .into_router(AccessState::from_ref(&state), state.metrics.clone())
+        .fallback(not_found)
+        .with_state(state)
+        .layer(every_request)
 }
 
 async fn not_found() -> (StatusCode, &'static str) {

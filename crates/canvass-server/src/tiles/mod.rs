@@ -12,7 +12,8 @@
 use std::sync::Arc;
 
 use axum::extract::FromRef;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, RawPathParams, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -55,17 +56,27 @@ where
 pub(crate) async fn tile(
     State(tiles): State<Arc<TileService>>,
     State(metrics): State<Metrics>,
-    Path((layers, z, x, y_file)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
+    params: RawPathParams,
+    TileHeaders(headers): TileHeaders,
 ) -> Result<Response, Refusal> {
-    let requested = parse_layers(&layers)?;
+    // Borrowed from the route's parameters: a warm tile should not allocate to be parsed.
+    let (mut layers, mut z, mut x, mut y_file) = ("", "", "", "");
+    for (name, value) in &params {
+        match name {
+            "layers" => layers = value,
+            "z" => z = value,
+            "x" => x = value,
+            _ => y_file = value,
+        }
+    }
+    let requested = parse_layers(layers)?;
     let y = y_file.strip_suffix(".mvt").ok_or_else(|| {
         Refusal::new(
             StatusCode::NOT_FOUND,
             "tile addresses end in .mvt, e.g. /tiles/cameras/14/2638/6321.mvt",
         )
     })?;
-    let tile = parse_tile(&z, &x, y, tiles.settings.max_zoom)?;
+    let tile = parse_tile(z, x, y, tiles.settings.max_zoom)?;
     let (encoded, lookup) = tiles
         .tile(tiles.key(requested, tile))
         .map_err(unavailable)?;
@@ -75,6 +86,24 @@ pub(crate) async fn tile(
         CacheLookup::Disabled => {}
     }
     Ok(respond(&encoded, &headers))
+}
+
+/// The two request headers a tile answer depends on (`If-None-Match`, `Accept-Encoding`),
+/// taken without copying the rest.
+pub(crate) struct TileHeaders(HeaderMap);
+
+impl<S: Send + Sync> FromRequestParts<S> for TileHeaders {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut kept = HeaderMap::new();
+        for name in [header::IF_NONE_MATCH, header::ACCEPT_ENCODING] {
+            for value in parts.headers.get_all(&name) {
+                kept.append(name.clone(), value.clone());
+            }
+        }
+        Ok(TileHeaders(kept))
+    }
 }
 
 fn respond(encoded: &EncodedTile, request: &HeaderMap) -> Response {
