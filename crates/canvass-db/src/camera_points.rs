@@ -13,19 +13,19 @@ use std::pin::pin;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, IsolationLevel, Row};
 
+use canvass_geo::LonLat;
 use canvass_model::{CanExport, Kind, Placement, RecordingMode, View};
 
 use crate::DbError;
+use crate::places::lon_lat_of;
 
 /// A camera as tiles show it: no owner, no address, no notes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CameraPoint {
     /// Camera id.
     pub id: i64,
-    /// Longitude (WGS 84).
-    pub lon: f64,
-    /// Latitude (WGS 84).
-    pub lat: f64,
+    /// Where it is (WGS 84).
+    pub at: LonLat,
     /// Mounted outside or inside.
     pub placement: Placement,
     /// What it views: bit `i` set for `View::ALL[i]`.
@@ -190,8 +190,7 @@ fn point(row: &Row) -> Result<CameraPoint, DbError> {
     let kind = text(11)?;
     Ok(CameraPoint {
         id: row.get(0),
-        lon: row.get(1),
-        lat: row.get(2),
+        at: lon_lat_of(row, 1, "a camera")?,
         placement: placement
             .parse()
             .map_err(|_| bad("placement", &placement))?,

@@ -8,6 +8,7 @@
 //! value the database would refuse stops `canvass serve` and the import alike, instead of
 //! failing every registration later.
 
+use canvass_geo::LonLat;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tokio_postgres::{Client, GenericClient};
 
@@ -85,8 +86,8 @@ impl IntakeSettings {
 /// Where a registration's cameras are, or why they cannot be placed.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Placed {
-    /// Longitude, latitude inside the jurisdiction.
-    At(f64, f64),
+    /// Inside the jurisdiction.
+    At(LonLat),
     /// No address point matches; the owner may place a pin (or the row give coordinates).
     NotFound,
     /// Several places match; a pin is needed.
@@ -101,10 +102,10 @@ pub enum Placed {
 pub async fn place(
     client: &impl GenericClient,
     address: &str,
-    coordinates: Option<(f64, f64)>,
+    coordinates: Option<LonLat>,
 ) -> Result<Placed, DbError> {
     match places::locate(client, address, coordinates).await {
-        Ok(Located::At(lon, lat)) => Ok(Placed::At(lon, lat)),
+        Ok(Located::At(at)) => Ok(Placed::At(at)),
         Ok(Located::NotFound) => Ok(Placed::NotFound),
         Ok(Located::Ambiguous) => Ok(Placed::Ambiguous),
         Ok(Located::Outside) => Ok(Placed::Outside),
@@ -123,7 +124,7 @@ pub async fn place(
 pub async fn place_all<T>(
     client: &Client,
     items: Vec<T>,
-    spot: impl Fn(&T) -> (&str, Option<(f64, f64)>),
+    spot: impl Fn(&T) -> (&str, Option<LonLat>),
 ) -> Result<Vec<(T, Placed)>, DbError> {
     let spot = &spot;
     stream::iter(items)
@@ -167,7 +168,7 @@ pub async fn admit(
     registration: &NewRegistration,
 ) -> Result<Admission, DbError> {
     let location = match place(&*client, &registration.address, registration.pin).await? {
-        Placed::At(lon, lat) => (lon, lat),
+        Placed::At(at) => at,
         problem => return Ok(Admission::Unplaced(problem)),
     };
     if let Some(id) = registrations::find_by_email(&*client, keys, &registration.email).await? {
@@ -196,7 +197,7 @@ pub struct OwnerSites<'a> {
     /// Details and cameras.
     pub registration: &'a NewRegistration,
     /// `sites[i]` is where `registration.cameras[i]` stands.
-    pub sites: &'a [(String, (f64, f64))],
+    pub sites: &'a [(String, LonLat)],
 }
 
 /// Takes in a batch of owners from `canvass import registrations` in one transaction, with one

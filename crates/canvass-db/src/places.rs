@@ -5,8 +5,9 @@
 //! Both tables are written only by operators (`canvass import`, `canvass demo`); the server
 //! reads them.
 
-use canvass_model::address::{AddressPoint, parse_street_address, valid_lon_lat};
-use tokio_postgres::{Client, GenericClient, Transaction};
+use canvass_geo::LonLat;
+use canvass_model::address::{AddressPoint, parse_street_address};
+use tokio_postgres::{Client, GenericClient, Row, Transaction};
 
 use crate::DbError;
 
@@ -170,8 +171,8 @@ impl<'c> AddressImport<'c> {
         let city = column(|p| p.city.as_deref());
         let postcode = column(|p| p.postcode.as_deref());
         let key = column(|p| Some(p.street_key.as_str()));
-        let lon: Vec<f64> = points.iter().map(|p| p.lon).collect();
-        let lat: Vec<f64> = points.iter().map(|p| p.lat).collect();
+        let lon: Vec<f64> = points.iter().map(|p| p.location.lon()).collect();
+        let lat: Vec<f64> = points.iter().map(|p| p.location.lat()).collect();
         let inserted = self
             .tx
             .execute(
@@ -242,10 +243,8 @@ pub async fn import_address_points(
 /// An address point that matches a typed address.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Candidate {
-    /// Longitude, EPSG:4326.
-    pub lon: f64,
-    /// Latitude, EPSG:4326.
-    pub lat: f64,
+    /// Where it is, EPSG:4326.
+    pub location: LonLat,
     /// House number as imported.
     pub number: String,
     /// Street name as the address file spells it, for showing back to the person.
@@ -279,21 +278,28 @@ pub async fn geocode(
         .query(GEOCODE, &[&street_key, &number, &MAX_CANDIDATES])
         .await
         .map_err(DbError::pg("geocode"))?;
-    Ok(rows
-        .iter()
-        .map(|row| Candidate {
-            number: row.get(0),
-            street: row.get(1),
-            city: row.get(2),
-            postcode: row.get(3),
-            lon: row.get(4),
-            lat: row.get(5),
+    rows.iter()
+        .map(|row| {
+            Ok(Candidate {
+                number: row.get(0),
+                street: row.get(1),
+                city: row.get(2),
+                postcode: row.get(3),
+                location: lon_lat_of(row, 4, "an address point")?,
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// The position in columns `lon_column` (longitude) and the one after it (latitude).
+pub(crate) fn lon_lat_of(row: &Row, lon_column: usize, what: &str) -> Result<LonLat, DbError> {
+    LonLat::new(row.get(lon_column), row.get(lon_column + 1))
+        .map_err(|e| DbError::Invalid(format!("{what}: {e}")))
 }
 
 /// Whether the point (longitude, latitude in EPSG:4326) lies inside the jurisdiction,
 /// its boundary line included. A point that is not a valid longitude/latitude is outside.
+/// It takes raw degrees, not a [`LonLat`], so that it answers for unchecked numbers too.
 ///
 /// **No boundary loaded is an error** ([`DbError::NoJurisdiction`]), not "everywhere is
 /// inside": a department that forgot `canvass import boundary` would otherwise collect
@@ -312,7 +318,7 @@ pub async fn inside_jurisdiction(
     if !loaded {
         return Err(DbError::NoJurisdiction);
     }
-    Ok(inside && valid_lon_lat(lon, lat))
+    Ok(inside && LonLat::new(lon, lat).is_ok())
 }
 
 /// What [`replace_jurisdiction`] stored.
@@ -366,7 +372,9 @@ pub async fn replace_jurisdiction(
     let area_km2: f64 = row.get(5);
     let extent: [Option<f64>; 4] = [row.get(6), row.get(7), row.get(8), row.get(9)];
     let in_range = match extent {
-        [Some(x0), Some(y0), Some(x1), Some(y1)] => valid_lon_lat(x0, y0) && valid_lon_lat(x1, y1),
+        [Some(x0), Some(y0), Some(x1), Some(y1)] => {
+            LonLat::new(x0, y0).is_ok() && LonLat::new(x1, y1).is_ok()
+        }
         _ => false,
     };
     if !in_range {
@@ -409,23 +417,22 @@ pub async fn basemap_tile(
     Ok(row.get(0))
 }
 
-/// A point inside the newest jurisdiction (longitude, latitude), where a map opens; `None`
-/// while no jurisdiction is loaded.
-pub async fn jurisdiction_centre(
-    client: &impl GenericClient,
-) -> Result<Option<(f64, f64)>, DbError> {
+/// A point inside the newest jurisdiction, where a map opens; `None` while no jurisdiction
+/// is loaded.
+pub async fn jurisdiction_centre(client: &impl GenericClient) -> Result<Option<LonLat>, DbError> {
     let row = client
         .query_opt(JURISDICTION_CENTRE, &[])
         .await
         .map_err(DbError::pg("find the jurisdiction centre"))?;
-    Ok(row.map(|row| (row.get(0), row.get(1))))
+    row.map(|row| lon_lat_of(&row, 0, "the jurisdiction centre"))
+        .transpose()
 }
 
 /// Where a registration's cameras go.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Located {
-    /// Longitude, latitude inside the jurisdiction.
-    At(f64, f64),
+    /// Inside the jurisdiction.
+    At(LonLat),
     /// No address point matches the address; a pin (or coordinates) is needed.
     NotFound,
     /// Several places match; a pin is needed.
@@ -440,17 +447,19 @@ pub enum Located {
 pub async fn locate(
     client: &impl GenericClient,
     address: &str,
-    coordinates: Option<(f64, f64)>,
+    coordinates: Option<LonLat>,
 ) -> Result<Located, DbError> {
-    let (lon, lat) = match coordinates {
+    let at = match coordinates {
         Some(given) => given,
         None => {
             let Ok(parsed) = parse_street_address(address) else {
                 return Ok(Located::NotFound);
             };
             let found = geocode(client, &parsed.number, &parsed.street_key).await?;
-            let mut points: Vec<(f64, f64)> = found.iter().map(|c| (c.lon, c.lat)).collect();
-            points.dedup_by(|a, b| (a.0 - b.0).abs() < 1e-7 && (a.1 - b.1).abs() < 1e-7);
+            let mut points: Vec<LonLat> = found.iter().map(|c| c.location).collect();
+            points.dedup_by(|a, b| {
+                (a.lon() - b.lon()).abs() < 1e-7 && (a.lat() - b.lat()).abs() < 1e-7
+            });
             match points.as_slice() {
                 [] => return Ok(Located::NotFound),
                 [one] => *one,
@@ -458,8 +467,8 @@ pub async fn locate(
             }
         }
     };
-    Ok(if inside_jurisdiction(client, lon, lat).await? {
-        Located::At(lon, lat)
+    Ok(if inside_jurisdiction(client, at.lon(), at.lat()).await? {
+        Located::At(at)
     } else {
         Located::Outside
     })

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
+use canvass_geo::LonLat;
 use tokio_postgres::{Client, GenericClient};
 
 use canvass_model::contact_seal::{ContactField, ContactKey, ContactKeyRing, SealError};
@@ -14,6 +15,7 @@ use canvass_model::{
 };
 
 use crate::DbError;
+use crate::places::lon_lat_of;
 use crate::sessions::{random_token, token_hash};
 
 /// How long a confirmation link works.
@@ -125,13 +127,13 @@ pub struct Intake<'a> {
     pub status: RegistrationStatus,
 }
 
-/// Stores a registration with its contact (sealed) and cameras at `location` (lon, lat), and
+/// Stores a registration with its contact (sealed) and cameras at `location`, and
 /// returns its id and a confirmation link token (for a pending one).
 pub async fn create(
     client: &mut Client,
     key: &ContactKey,
     registration: &NewRegistration,
-    location: (f64, f64),
+    location: LonLat,
     intake: Intake<'_>,
 ) -> Result<(i64, Option<String>), DbError> {
     let tx = client
@@ -146,8 +148,8 @@ pub async fn create(
     Ok(created)
 }
 
-/// Where one camera is: the address as typed, and (longitude, latitude).
-pub type Site<'a> = (&'a str, (f64, f64));
+/// Where one camera is: the address as typed, and its position.
+pub type Site<'a> = (&'a str, LonLat);
 
 /// Stores a registration like [`create`], but inside the caller's transaction and with each
 /// camera at its own site (`sites[i]` for `registration.cameras[i]`): a bulk import writes
@@ -231,7 +233,7 @@ async fn write_cameras(
     cameras: &[NewCamera],
     sites: &[Site<'_>],
 ) -> Result<(), DbError> {
-    for (camera, (address, (lon, lat))) in cameras.iter().zip(sites) {
+    for (camera, (address, at)) in cameras.iter().zip(sites) {
         let views: Vec<&str> = camera.views.iter().map(|v| v.as_str()).collect();
         let facing = camera.facing_deg.map(|f| f as f32);
         client
@@ -239,8 +241,8 @@ async fn write_cameras(
                 INSERT_CAMERA,
                 &[
                     &id,
-                    lon,
-                    lat,
+                    &at.lon(),
+                    &at.lat(),
                     address,
                     &camera.placement.as_str(),
                     &views,
@@ -370,8 +372,8 @@ pub struct OwnedRegistration {
     pub status: RegistrationStatus,
     /// The stored details, in the shape the form edits.
     pub details: NewRegistration,
-    /// Where the cameras are (lon, lat).
-    pub location: (f64, f64),
+    /// Where the cameras are ([`LonLat::ORIGIN`] when it has none, which the form never stores).
+    pub location: LonLat,
 }
 
 /// Loads a registration and opens its contact details, for its owner.
@@ -394,14 +396,14 @@ pub async fn load(
     let language: String = row.get(2);
     let method: String = row.get(3);
     let mut cameras = Vec::new();
-    let mut location = (0.0, 0.0);
+    let mut location = LonLat::ORIGIN;
     let mut address = String::new();
     for c in client
         .query(LOAD_CAMERAS, &[&id])
         .await
         .map_err(DbError::pg("load cameras"))?
     {
-        location = (c.get(0), c.get(1));
+        location = lon_lat_of(&c, 0, "a camera")?;
         address = c.get(2);
         let placement: String = c.get(3);
         let views: Vec<String> = c.get(4);
@@ -547,7 +549,7 @@ pub async fn update(
     key: &ContactKey,
     id: i64,
     registration: &NewRegistration,
-    location: (f64, f64),
+    location: LonLat,
 ) -> Result<(), DbError> {
     let tx = client
         .transaction()

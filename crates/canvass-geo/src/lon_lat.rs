@@ -32,6 +32,9 @@ pub struct LonLat {
 }
 
 impl LonLat {
+    /// 0°, 0°, where the prime meridian crosses the equator.
+    pub const ORIGIN: LonLat = LonLat { lon: 0.0, lat: 0.0 };
+
     /// A position from degrees: finite, longitude within -180..=180, latitude within -90..=90.
     pub fn new(lon: f64, lat: f64) -> Result<LonLat, LonLatError> {
         if !lon.is_finite() || !lat.is_finite() {

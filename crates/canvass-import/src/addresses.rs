@@ -308,15 +308,15 @@ impl RowPlan {
             Some((x, y)) => (coordinate(feature, x, "x")?, coordinate(feature, y, "y")?),
             None => point_of(feature.geometry())?,
         };
-        let (lon, lat) = to_lon_lat.convert(x, y).map_err(|e| e.to_string())?;
+        let at = to_lon_lat.convert(x, y).map_err(|e| e.to_string())?;
         AddressPoint::new(
             &integral(&number),
             &street,
             unit.as_deref(),
             city.as_deref(),
             postcode.as_deref(),
-            lon,
-            lat,
+            at.lon(),
+            at.lat(),
         )
         .map_err(|e| e.to_string())
     }
@@ -363,7 +363,8 @@ pub(crate) fn coordinate(feature: &Feature, fields: &[usize], axis: &str) -> Res
         .ok_or_else(|| format!("{axis} coordinate {:?} is not a number", cut(&value, 40)))
 }
 
-/// The point of a Point geometry, or of a MultiPoint holding exactly one.
+/// The point of a Point geometry, or of a MultiPoint holding exactly one, in the layer's own
+/// CRS: a raw `(x, y)`, not yet a longitude/latitude (see [`ToLonLat::convert`]).
 pub(crate) fn point_of(geometry: Option<&Geometry>) -> Result<(f64, f64), String> {
     let Some(geometry) = geometry.filter(|g| !g.is_empty()) else {
         return Err("no geometry".into());

@@ -125,7 +125,7 @@ fn gather(
                 }
                 let ring = points
                     .iter()
-                    .map(|&(x, y, _)| to_lon_lat.convert(x, y))
+                    .map(|&(x, y, _)| to_lon_lat.convert(x, y).map(|p| (p.lon(), p.lat())))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(|e| e.to_string())?;
                 rings.push(ring);

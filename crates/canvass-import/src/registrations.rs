@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+use canvass_geo::LonLat;
 use canvass_model::submission::{
     CameraInput, FieldError, MAX_CAMERAS, NewRegistration, Problem, SubmissionInput,
 };
@@ -322,8 +323,8 @@ pub struct RegistrationOptions {
 pub struct RowRegistration {
     /// The owner and their one camera, normalised.
     pub registration: NewRegistration,
-    /// Longitude, latitude from the row's point or coordinate columns.
-    pub location: Option<(f64, f64)>,
+    /// Where the row's point or coordinate columns put it.
+    pub location: Option<LonLat>,
 }
 
 /// One row of the layer as read.
@@ -646,7 +647,7 @@ impl RowPlan {
         &self,
         feature: &Feature,
         to_lon_lat: &ToLonLat,
-    ) -> Result<Option<(f64, f64)>, String> {
+    ) -> Result<Option<LonLat>, String> {
         let (x, y) = match &self.coordinates {
             Coordinates::None => return Ok(None),
             Coordinates::Geometry => {
@@ -772,8 +773,8 @@ pub struct PlacedRow {
     pub row: u64,
     /// The owner and the row's one camera.
     pub registration: NewRegistration,
-    /// Longitude, latitude.
-    pub location: (f64, f64),
+    /// Where its camera is.
+    pub location: LonLat,
 }
 
 /// One owner's registration gathered from their rows.
@@ -781,8 +782,8 @@ pub struct PlacedRow {
 pub struct OwnerEntry {
     /// The owner's details (from their first row) and every camera.
     pub registration: NewRegistration,
-    /// Address and (longitude, latitude) of each camera, in camera order.
-    pub sites: Vec<(String, (f64, f64))>,
+    /// Address and position of each camera, in camera order.
+    pub sites: Vec<(String, LonLat)>,
     /// The rows, in camera order.
     pub rows: Vec<u64>,
 }
@@ -855,8 +856,10 @@ pub fn group_by_owner(rows: Vec<PlacedRow>) -> (Vec<OwnerEntry>, Vec<Rejection>)
     (owners, rejected)
 }
 
-fn same_site(a: &(String, (f64, f64)), b: &(String, (f64, f64))) -> bool {
-    a.0.eq_ignore_ascii_case(&b.0) && (a.1.0 - b.1.0).abs() < 1e-7 && (a.1.1 - b.1.1).abs() < 1e-7
+fn same_site(a: &(String, LonLat), b: &(String, LonLat)) -> bool {
+    a.0.eq_ignore_ascii_case(&b.0)
+        && (a.1.lon() - b.1.lon()).abs() < 1e-7
+        && (a.1.lat() - b.1.lat()).abs() < 1e-7
 }
 
 #[cfg(test)]
@@ -882,7 +885,7 @@ mod tests {
         PlacedRow {
             row,
             registration: input.validate().unwrap(),
-            location,
+            location: LonLat::new(location.0, location.1).unwrap(),
         }
     }
 
@@ -970,7 +973,10 @@ mod tests {
         assert_eq!(owners[0].rows, vec![1, 3]);
         assert_eq!(owners[0].registration.name, "Owner of row 1");
         assert_eq!(owners[0].registration.cameras.len(), 2);
-        assert_eq!(owners[0].sites[1].1, there);
+        assert_eq!(
+            (owners[0].sites[1].1.lon(), owners[0].sites[1].1.lat()),
+            there
+        );
         assert_eq!(
             rejected,
             vec![Rejection {

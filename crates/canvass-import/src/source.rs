@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::path::Path;
 use std::sync::Once;
 
+use canvass_geo::LonLat;
 use gdal::vector::{LayerAccess, OwnedLayer};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use proj::Proj;
@@ -266,8 +267,8 @@ pub enum PointError {
 }
 
 impl ToLonLat {
-    /// `(x, y)` of the source CRS as `(longitude, latitude)`.
-    pub fn convert(&self, x: f64, y: f64) -> Result<(f64, f64), PointError> {
+    /// `(x, y)` of the source CRS as a checked longitude/latitude.
+    pub fn convert(&self, x: f64, y: f64) -> Result<LonLat, PointError> {
         let (lon, lat) = match &self.proj {
             None => (x, y),
             Some(proj) => {
@@ -282,15 +283,11 @@ impl ToLonLat {
                     .map_err(|e| PointError::Reprojection(cut(&e.to_string(), 200)))?
             }
         };
-        if canvass_model::address::valid_lon_lat(lon, lat) {
-            Ok((lon, lat))
-        } else {
-            Err(PointError::OutOfRange {
-                x: lon,
-                y: lat,
-                no_crs: self.proj.is_none(),
-            })
-        }
+        LonLat::new(lon, lat).map_err(|_| PointError::OutOfRange {
+            x: lon,
+            y: lat,
+            no_crs: self.proj.is_none(),
+        })
     }
 }
 
@@ -311,7 +308,8 @@ mod tests {
         // PROJ's own command line gives it: `echo 37.97 -122.03 | cs2cs EPSG:4326 EPSG:2227`.
         // Easting first in, longitude first out.
         let t = crs("EPSG:2227").transformer().unwrap();
-        let (lon, lat) = t.convert(6_120_644.385_4, 2_179_267.105_2).unwrap();
+        let at = t.convert(6_120_644.385_4, 2_179_267.105_2).unwrap();
+        let (lon, lat) = (at.lon(), at.lat());
         assert!(
             (lon + 122.03).abs() < 1e-7 && (lat - 37.97).abs() < 1e-7,
             "{lon} {lat}"
@@ -321,7 +319,8 @@ mod tests {
     #[test]
     fn geographic_input_keeps_lon_lat_order() {
         let t = crs("EPSG:4326").transformer().unwrap();
-        let (lon, lat) = t.convert(-122.03, 37.97).unwrap();
+        let at = t.convert(-122.03, 37.97).unwrap();
+        let (lon, lat) = (at.lon(), at.lat());
         assert!((lon + 122.03).abs() < 1e-12 && (lat - 37.97).abs() < 1e-12);
     }
 
@@ -333,7 +332,10 @@ mod tests {
         }
         .transformer()
         .unwrap();
-        assert_eq!(t.convert(-122.0, 38.0), Ok((-122.0, 38.0)));
+        assert_eq!(
+            t.convert(-122.0, 38.0).map(|p| (p.lon(), p.lat())),
+            Ok((-122.0, 38.0))
+        );
         let err = t.convert(6_100_000.0, 2_100_000.0).unwrap_err().to_string();
         assert!(err.contains("--source-crs"), "{err}");
         assert!(t.convert(f64::NAN, 0.0).is_err());

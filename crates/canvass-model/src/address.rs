@@ -12,6 +12,8 @@
 //! `Avenida X` and `Calle X` are read as `X Ave` and `X St`, unit words such as `Apto`/`Depto`
 //! are recognised, and the number may come after the street (`Calle Salvio 1234`).
 
+use canvass_geo::LonLat;
+
 /// Longest house number (`address_points.number`).
 pub const MAX_NUMBER: usize = 20;
 /// Longest street name (`address_points.street`).
@@ -81,10 +83,8 @@ pub struct AddressPoint {
     pub city: Option<String>,
     /// Postcode.
     pub postcode: Option<String>,
-    /// Longitude, EPSG:4326.
-    pub lon: f64,
-    /// Latitude, EPSG:4326.
-    pub lat: f64,
+    /// Where it is, EPSG:4326.
+    pub location: LonLat,
 }
 
 impl AddressPoint {
@@ -121,9 +121,8 @@ impl AddressPoint {
         let unit = optional(unit, "unit", MAX_UNIT)?;
         let city = optional(city, "city", MAX_CITY)?;
         let postcode = optional(postcode, "postcode", MAX_POSTCODE)?;
-        if !valid_lon_lat(lon, lat) {
-            return Err(AddressError::BadCoordinates { lon, lat });
-        }
+        let location =
+            LonLat::new(lon, lat).map_err(|_| AddressError::BadCoordinates { lon, lat })?;
         Ok(AddressPoint {
             number,
             street,
@@ -131,15 +130,9 @@ impl AddressPoint {
             unit,
             city,
             postcode,
-            lon,
-            lat,
+            location,
         })
     }
-}
-
-/// Whether `lon`, `lat` are finite and within ±180, ±90.
-pub fn valid_lon_lat(lon: f64, lat: f64) -> bool {
-    lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0
 }
 
 /// A house number as stored and matched: trimmed, upper case, inner spaces collapsed, no

@@ -3,6 +3,8 @@
 //!
 //! Problems are values, not sentences: the pages say them in the reader's language.
 
+use canvass_geo::LonLat;
+
 use crate::camera::{check_facing, check_retention};
 use crate::{CanExport, Kind, Language, Placement, RecordingMode, View, db_enum};
 
@@ -104,7 +106,7 @@ pub struct NewRegistration {
     /// Street address as typed, trimmed.
     pub address: String,
     /// The owner's pin (longitude, latitude), when given.
-    pub pin: Option<(f64, f64)>,
+    pub pin: Option<LonLat>,
     /// One to [`MAX_CAMERAS`] cameras.
     pub cameras: Vec<NewCamera>,
 }
@@ -455,17 +457,15 @@ fn facing(typed: &str) -> Result<Option<f64>, Problem> {
 }
 
 /// Both coordinates or neither.
-fn pin(lon: &str, lat: &str) -> Result<Option<(f64, f64)>, Problem> {
+fn pin(lon: &str, lat: &str) -> Result<Option<LonLat>, Problem> {
     match (lon.trim(), lat.trim()) {
         ("", "") => Ok(None),
         (lon, lat) => {
             let lon: f64 = lon.parse().map_err(|_| Problem::Coordinates)?;
             let lat: f64 = lat.parse().map_err(|_| Problem::Coordinates)?;
-            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) {
-                Ok(Some((lon, lat)))
-            } else {
-                Err(Problem::Coordinates)
-            }
+            LonLat::new(lon, lat)
+                .map(Some)
+                .map_err(|_| Problem::Coordinates)
         }
     }
 }
@@ -597,6 +597,9 @@ mod tests {
             vec![("latitude".into(), Problem::Coordinates)]
         );
         pinned.longitude = "-122.03".into();
-        assert_eq!(pinned.validate().unwrap().pin, Some((-122.03, 37.97)));
+        assert_eq!(
+            pinned.validate().unwrap().pin.map(|p| (p.lon(), p.lat())),
+            Some((-122.03, 37.97))
+        );
     }
 }

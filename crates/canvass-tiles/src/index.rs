@@ -48,7 +48,7 @@ impl Camera {
     pub fn from_point(p: &CameraPoint) -> Camera {
         Camera {
             id: p.id.unsigned_abs(),
-            at: WorldPoint::from_lon_lat(p.lon, p.lat),
+            at: WorldPoint::from(p.at),
             facing_deg: p.facing_deg.unwrap_or(f32::NAN),
             fov_deg: p.fov_deg.unwrap_or(f32::NAN),
             range_m: p.range_m.unwrap_or(f32::NAN),
@@ -246,8 +246,7 @@ pub(crate) mod tests {
     pub(crate) fn camera(id: u64, lon: f64, lat: f64) -> Camera {
         Camera::from_point(&CameraPoint {
             id: i64::try_from(id).unwrap(),
-            lon,
-            lat,
+            at: LonLat::new(lon, lat).unwrap(),
             placement: Placement::Exterior,
             views: 1,
             facing_deg: Some(90.0),

@@ -4,6 +4,7 @@
 use std::f64::consts::PI;
 
 use bytes::BytesMut;
+use canvass_geo::LonLat;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -32,10 +33,10 @@ pub(super) struct Xy {
 }
 
 impl Xy {
-    pub(super) fn lon_lat(self) -> (f64, f64) {
+    pub(super) fn lon_lat(self) -> Result<LonLat, DbError> {
         let lat = CENTER_LAT + self.y / METERS_PER_DEG_LAT;
         let lon = CENTER_LON + self.x / (111_320.0 * CENTER_LAT.to_radians().cos());
-        (lon, lat)
+        LonLat::new(lon, lat).map_err(|e| DbError::Demo(format!("a point of the city: {e}")))
     }
 
     pub(super) fn offset(self, bearing_deg: f64, distance: f64) -> Xy {
@@ -194,19 +195,19 @@ impl City {
         inside
     }
 
-    pub(super) fn boundary_wkt(&self) -> String {
+    pub(super) fn boundary_wkt(&self) -> Result<String, DbError> {
         let mut ring: Vec<String> = self
             .boundary
             .iter()
             .map(|p| {
-                let (lon, lat) = p.lon_lat();
-                format!("{lon:.7} {lat:.7}")
+                let at = p.lon_lat()?;
+                Ok(format!("{:.7} {:.7}", at.lon(), at.lat()))
             })
-            .collect();
+            .collect::<Result<_, DbError>>()?;
         if let Some(first) = ring.first().cloned() {
             ring.push(first);
         }
-        format!("POLYGON(({}))", ring.join(","))
+        Ok(format!("POLYGON(({}))", ring.join(",")))
     }
 
     fn segment_name(&self, s: &Segment) -> &str {
@@ -230,7 +231,7 @@ impl City {
         } else {
             "residential"
         };
-        let geom = line_ewkb([s.from, s.to].into_iter().map(Xy::lon_lat))
+        let geom = line_ewkb([s.from.lon_lat()?, s.to.lon_lat()?].into_iter())
             .map_err(|e| DbError::Demo(format!("street segment {id}: {e}")))?;
         write_fields(buf, &[&id.to_string(), self.segment_name(s), class, &geom]);
         Ok(())
@@ -271,7 +272,7 @@ impl City {
     }
 }
 
-pub(super) fn write_address_row(buf: &mut BytesMut, id: u64, a: &Address) {
+pub(super) fn write_address_row(buf: &mut BytesMut, id: u64, a: &Address) -> Result<(), DbError> {
     // The geocoder's key, exactly as an import computes it, so typed addresses find demo points.
     let key = canvass_model::address::street_key(&a.street);
     write_fields(
@@ -283,10 +284,11 @@ pub(super) fn write_address_row(buf: &mut BytesMut, id: u64, a: &Address) {
             CITY_NAME,
             POSTCODE,
             &key,
-            &point_ewkb(a.location.lon_lat()),
+            &point_ewkb(a.location.lon_lat()?),
             "demo",
         ],
     );
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the server a megabyte at a time.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use canvass_geo::LonLat;
 use canvass_geo::wkb::{self, WkbError};
 use futures_util::SinkExt;
 
@@ -43,15 +44,15 @@ pub(super) async fn copy_rows<T>(
 }
 
 /// Hex EWKB of a point in EPSG:4326: what PostGIS parses fastest from COPY text.
-pub(super) fn point_ewkb(lon_lat: (f64, f64)) -> String {
-    hex::encode_upper(wkb::point(Some(EPSG_4326), lon_lat))
+pub(super) fn point_ewkb(at: LonLat) -> String {
+    hex::encode_upper(wkb::point(Some(EPSG_4326), (at.lon(), at.lat())))
 }
 
 /// Hex EWKB of a line string in EPSG:4326.
 pub(super) fn line_ewkb(
-    lon_lats: impl ExactSizeIterator<Item = (f64, f64)>,
+    points: impl ExactSizeIterator<Item = LonLat>,
 ) -> Result<String, WkbError> {
-    wkb::line_string(Some(EPSG_4326), lon_lats).map(hex::encode_upper)
+    wkb::line_string(Some(EPSG_4326), points.map(|p| (p.lon(), p.lat()))).map(hex::encode_upper)
 }
 
 /// bytea in COPY text format: `\\x` then hex (the backslash itself escaped).
@@ -101,7 +102,7 @@ mod tests {
 
     #[test]
     fn ewkb_point_layout() {
-        let hex = point_ewkb((0.0, 0.0));
+        let hex = point_ewkb(LonLat::ORIGIN);
         assert!(hex.starts_with("0101000020E6100000"));
         assert_eq!(hex.len(), 50);
     }

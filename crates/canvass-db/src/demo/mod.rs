@@ -121,7 +121,7 @@ pub async fn load(
     let city = City::generate(options.seed);
     tx.execute(
         INSERT_JURISDICTION,
-        &[&format!("{CITY_NAME} (demo)"), &city.boundary_wkt()],
+        &[&format!("{CITY_NAME} (demo)"), &city.boundary_wkt()?],
     )
     .await
     .map_err(DbError::pg("insert jurisdiction"))?;
@@ -131,8 +131,7 @@ pub async fn load(
     .await?;
     let addresses = city.addresses(city.addresses_per_side(options.cameras));
     let address_rows = copy_rows(&tx, COPY_ADDRESSES, addresses.iter(), |buf, (id, a)| {
-        write_address_row(buf, id as u64 + 1, a);
-        Ok(())
+        write_address_row(buf, id as u64 + 1, a)
     })
     .await?;
     let plan = Plan::new(&options, addresses.len());
@@ -155,10 +154,7 @@ pub async fn load(
         &tx,
         COPY_CAMERAS,
         plan.owners().flat_map(|o| o.cameras(&addresses)),
-        |buf, (_, c)| {
-            write_camera_row(buf, &c);
-            Ok(())
-        },
+        |buf, (_, c)| write_camera_row(buf, &c),
     )
     .await?;
     tx.batch_execute(RESET_SEQUENCES)

@@ -12,6 +12,7 @@ use super::city::{Address, CITY_NAME, Xy};
 use super::copy::{bytea, point_ewkb, write_fields_opt};
 use super::names::{BUSINESS_KINDS, FIRST_EN, FIRST_ES, LAST_EN, LAST_ES, ascii_lower};
 use super::{CITY_STREAM, DemoOptions};
+use crate::DbError;
 
 const CONSENT_VERSION: &str = "demo-2026-01";
 
@@ -323,13 +324,13 @@ pub(super) fn write_contact_row(buf: &mut BytesMut, o: &Owner, key: &ContactKey)
     );
 }
 
-pub(super) fn write_camera_row(buf: &mut BytesMut, c: &Camera) {
+pub(super) fn write_camera_row(buf: &mut BytesMut, c: &Camera) -> Result<(), DbError> {
     write_fields_opt(
         buf,
         &[
             Some(c.id.to_string()),
             Some(c.registration_id.to_string()),
-            Some(point_ewkb(c.location.lon_lat())),
+            Some(point_ewkb(c.location.lon_lat()?)),
             Some(c.address.clone()),
             Some(c.placement.into()),
             Some(format!("{{{}}}", c.views.join(","))),
@@ -342,6 +343,7 @@ pub(super) fn write_camera_row(buf: &mut BytesMut, c: &Camera) {
             None,
         ],
     );
+    Ok(())
 }
 
 #[cfg(test)]
