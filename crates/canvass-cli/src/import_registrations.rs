@@ -21,6 +21,7 @@ use canvass_db::intake::{self, IntakeSettings, OwnerSites, Placed};
 use canvass_db::places;
 use canvass_db::registrations;
 use canvass_db::{DbError, contacts, migrate};
+use canvass_geo::LonLat;
 use canvass_import::{
     Defaults, FieldMap, OwnerEntry, PlacedRow, RegistrationOptions, RegistrationSource, Rejection,
     RowRegistration, group_by_owner,
@@ -489,9 +490,9 @@ impl Welcome {
 }
 
 /// The place, or why the row is refused. `had_coordinates`: the row gave its own.
-fn placement(located: Placed, had_coordinates: bool) -> Result<(f64, f64), String> {
+fn placement(located: Placed, had_coordinates: bool) -> Result<LonLat, String> {
     match located {
-        Placed::At(lon, lat) => Ok((lon, lat)),
+        Placed::At(at) => Ok(at),
         Placed::NotFound => Err("address not found among the address points; give the row \
              coordinates (x and y columns, or a point geometry)"
             .into()),

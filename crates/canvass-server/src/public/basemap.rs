@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::places;
+use canvass_geo::LonLat;
 
 use super::settings::PublicState;
 use crate::http::Refusal;
@@ -50,7 +51,7 @@ pub(crate) async fn tile(
 /// Where the pin map opens (a point inside the jurisdiction); `None` when there is no map to
 /// show (no map library, or no jurisdiction loaded), so no query is made for nothing.
 /// A failure to find it is logged and answered as no centre.
-pub(crate) async fn map_centre(state: &PublicState) -> Option<(f64, f64)> {
+pub(crate) async fn map_centre(state: &PublicState) -> Option<LonLat> {
     state.settings.maplibre.as_ref()?;
     let centre = async {
         let client = state.db.client().await?;

@@ -1,6 +1,7 @@
 //! The registration form: reading what was sent (every field as typed, so a refused form comes
 //! back with the values kept) and writing it out again with each problem beside its field.
 
+use canvass_geo::LonLat;
 use canvass_model::submission::{
     COMPASS, CameraInput, FieldError, Problem, SubmissionInput, camera_field,
 };
@@ -308,7 +309,7 @@ pub(crate) fn registration_form(
     feedback: &Feedback,
     csrf: &str,
     action: &str,
-    map_centre: Option<(f64, f64)>,
+    map_centre: Option<LonLat>,
 ) -> String {
     let mut w = Writer {
         out: String::new(),
@@ -419,8 +420,12 @@ pub(crate) fn registration_form(
         " autocomplete=\"street-address\" maxlength=\"200\"",
     );
     let map = map_centre
-        .map(|(lon, lat)| {
-            format!("<div id=\"pin-map\" hidden data-center=\"{lon:.6},{lat:.6}\"></div>")
+        .map(|at| {
+            format!(
+                "<div id=\"pin-map\" hidden data-center=\"{:.6},{:.6}\"></div>",
+                at.lon(),
+                at.lat()
+            )
         })
         .unwrap_or_default();
     w.out.push_str(&format!(

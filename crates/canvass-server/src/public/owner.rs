@@ -624,7 +624,7 @@ pub(crate) async fn entry_action(
                 owned.location
             } else {
                 match place(&**client, &registration.address, registration.pin).await {
-                    Ok(Placed::At(lon, lat)) => (lon, lat),
+                    Ok(Placed::At(at)) => at,
                     Ok(problem) => {
                         let feedback = location_feedback(s, lang, problem);
                         return show(
