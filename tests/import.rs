@@ -174,7 +174,10 @@ async fn check_projected_import(driver: &str, name: &str) {
     assert_eq!(short, long, "{name}");
     assert_eq!(short[0].street, "Main Street");
     assert_eq!(short[0].city.as_deref(), Some("Concord"));
-    assert!((short[0].location.lon() - MAIN_1234.0).abs() < 1e-5 && (short[0].location.lat() - MAIN_1234.1).abs() < 1e-5);
+    assert!(
+        (short[0].location.lon() - MAIN_1234.0).abs() < 1e-5
+            && (short[0].location.lat() - MAIN_1234.1).abs() < 1e-5
+    );
     let willow = geocode(&db, "500 North Willow Pass Rd, Apt 5").await;
     assert_eq!(willow.len(), 1, "{name}: {willow:?}");
     assert!(geocode(&db, "1235 Main St").await.is_empty());

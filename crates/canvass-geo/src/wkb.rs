@@ -1,6 +1,7 @@
 //! The one Well-Known Binary writer: little-endian, 2D, ISO WKB or (with an SRID) PostGIS's
 //! EWKB. PostGIS parses it faster than text from COPY and as a query parameter, and GDAL reads
-//! the same bytes. Coordinates are `(x, y)`: longitude and latitude for EPSG:4326.
+//! the same bytes. Coordinates are `(x, y)`: longitude and latitude for EPSG:4326. They are
+//! plain pairs, not `LonLat`, because the writer serves projected coordinates as well.
 
 use thiserror::Error;
 

@@ -643,11 +643,7 @@ impl RowPlan {
     }
 
     /// The row's longitude/latitude, `None` when it gives none.
-    fn location(
-        &self,
-        feature: &Feature,
-        to_lon_lat: &ToLonLat,
-    ) -> Result<Option<LonLat>, String> {
+    fn location(&self, feature: &Feature, to_lon_lat: &ToLonLat) -> Result<Option<LonLat>, String> {
         let (x, y) = match &self.coordinates {
             Coordinates::None => return Ok(None),
             Coordinates::Geometry => {

@@ -49,9 +49,7 @@ pub(super) fn point_ewkb(at: LonLat) -> String {
 }
 
 /// Hex EWKB of a line string in EPSG:4326.
-pub(super) fn line_ewkb(
-    points: impl ExactSizeIterator<Item = LonLat>,
-) -> Result<String, WkbError> {
+pub(super) fn line_ewkb(points: impl ExactSizeIterator<Item = LonLat>) -> Result<String, WkbError> {
     wkb::line_string(Some(EPSG_4326), points.map(|p| (p.lon(), p.lat()))).map(hex::encode_upper)
 }
 
