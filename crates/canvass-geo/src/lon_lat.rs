@@ -103,6 +103,11 @@ mod tests {
     }
 
     #[test]
+    fn origin_is_zero_zero() {
+        assert_eq!(LonLat::ORIGIN, LonLat::new(0.0, 0.0).unwrap());
+    }
+
+    #[test]
     fn converts_to_and_from_world_positions() {
         let p = LonLat::new(-122.03, 37.97).unwrap();
         let back = LonLat::from(WorldPoint::from(p));
