@@ -11,6 +11,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/account", "Requires(Identify)"),
     ("/account/totp", "Requires(Identify)"),
     ("/admin/audit", "Requires(Administer)"),
+    ("/api/v1/changes", "Requires(Feeds)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
     ("/confirm/{token}", "Public"),
@@ -221,6 +222,8 @@ async fn route_by_role_walk() {
                     "RequiresPii(Canvass)" => 200,
                     "Requires(ViewMap)" if !["officer", "analyst", "admin"].contains(role) => 403,
                     "Requires(ViewMap)" => allowed,
+                    "Requires(Feeds)" if !["analyst", "records", "admin"].contains(role) => 403,
+                    "Requires(Feeds)" => allowed,
                     other => panic!("no expectation for {other}"),
                 };
                 assert_eq!(

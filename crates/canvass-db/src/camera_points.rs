@@ -66,7 +66,7 @@ macro_rules! active_cameras {
 }
 
 const LOAD_ACTIVE: &str = active_cameras!("");
-const FETCH_ACTIVE: &str = active_cameras!(" AND c.id = ANY($1)");
+pub(crate) const FETCH_ACTIVE: &str = active_cameras!(" AND c.id = ANY($1)");
 const WATERMARK: &str = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text";
 const CHANGES_FROM: &str = "SELECT seq, camera_id, txid >= $2::text::xid8 FROM changes \
                             WHERE txid >= $1::text::xid8";
@@ -151,7 +151,9 @@ pub async fn changes_since(
 }
 
 /// A read-only transaction on one snapshot, so that the watermark and the rows agree.
-async fn snapshot(client: &mut Client) -> Result<tokio_postgres::Transaction<'_>, DbError> {
+pub(crate) async fn snapshot(
+    client: &mut Client,
+) -> Result<tokio_postgres::Transaction<'_>, DbError> {
     client
         .build_transaction()
         .isolation_level(IsolationLevel::RepeatableRead)
@@ -172,7 +174,7 @@ async fn read_watermark(tx: &tokio_postgres::Transaction<'_>) -> Result<Watermar
         .map_err(|_| DbError::Invalid(format!("watermark {text:?} is not a transaction id")))
 }
 
-fn point(row: &Row) -> Result<CameraPoint, DbError> {
+pub(crate) fn point(row: &Row) -> Result<CameraPoint, DbError> {
     let bad = |what: &str, value: &str| DbError::Invalid(format!("camera {what} {value:?}"));
     let text = |i: usize| -> Result<String, DbError> {
         row.try_get(i).map_err(DbError::pg("read camera row"))

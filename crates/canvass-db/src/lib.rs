@@ -12,6 +12,7 @@
 pub mod access;
 pub mod audit;
 pub mod camera_points;
+pub mod change_feed;
 pub mod cluster;
 pub mod connect;
 pub mod contacts;

@@ -1,12 +1,16 @@
 //! The JSON API under `/api/v1`.
 
+mod changes;
 mod contact;
 
 pub(crate) use contact::DisclosureState;
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::FromRef;
 use axum::routing::get;
+use canvass_db::Database;
 use canvass_db::audit::Actor;
 use canvass_model::Permission;
 use serde::Serialize;
@@ -18,12 +22,18 @@ pub(crate) fn routes<S>() -> Routes<S>
 where
     S: Clone + Send + Sync + 'static,
     contact::DisclosureState: FromRef<S>,
+    Arc<Database>: FromRef<S>,
 {
     Routes::default()
         .route(
             "/api/v1/whoami",
             Access::Requires(Permission::Identify),
             get(whoami),
+        )
+        .route(
+            "/api/v1/changes",
+            Access::Requires(Permission::Feeds),
+            get(changes::changes),
         )
         .route(
             "/api/v1/registrations/{id}/contact",
