@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, create_key, run, stderr_of};
 use geozero::mvt::{Message, Tile};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -98,21 +98,6 @@ async fn setup(cameras: &str) -> Setup {
         officer,
         _dir: dir,
     }
-}
-
-fn create_key(url: &str, role: &str) -> String {
-    let output = run(&[
-        "key",
-        "create",
-        "--database-url",
-        url,
-        "--name",
-        role,
-        "--role",
-        role,
-    ]);
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    stdout_of(&output).trim().to_owned()
 }
 
 async fn get(

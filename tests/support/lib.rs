@@ -277,6 +277,23 @@ pub fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// A new API key of `role`, named after the role, created with `canvass key create` on the
+/// database at `url`.
+pub fn create_key(url: &str, role: &str) -> String {
+    let output = run(&[
+        "key",
+        "create",
+        "--database-url",
+        url,
+        "--name",
+        role,
+        "--role",
+        role,
+    ]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    stdout_of(&output).trim().to_owned()
+}
+
 /// Standard output of a finished command, as text.
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
