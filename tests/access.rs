@@ -128,21 +128,9 @@ async fn setup() -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let url = db.url.clone();
     let data = dir.path().to_str().unwrap().to_owned();
-    let server = tokio::task::spawn_blocking(move || {
-        let server = Server::start(&[
-            "--database-url",
-            &url,
-            "--data-dir",
-            &data,
-            "--demo",
-            "--demo-cameras",
-            "300",
-        ]);
-        server.wait_ready();
-        server
-    })
-    .await
-    .unwrap();
+    let server = tokio::task::spawn_blocking(move || Server::demo(&url, &data, "300"))
+        .await
+        .unwrap();
     let client = db.connect().await.unwrap();
     let active_registration: i64 = client
         .query_one("SELECT min(r.id) FROM registrations r JOIN contacts c ON c.registration_id = r.id WHERE r.status = 'active'", &[])

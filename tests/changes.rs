@@ -138,16 +138,7 @@ async fn a_records_system_following_the_feed_holds_exactly_the_active_cameras() 
     let dir = tempfile::tempdir().unwrap();
     let (url, data) = (db.url.clone(), dir.path().to_str().unwrap().to_owned());
     let (server, records, officer) = tokio::task::spawn_blocking(move || {
-        let server = Server::start(&[
-            "--database-url",
-            &url,
-            "--data-dir",
-            &data,
-            "--demo",
-            "--demo-cameras",
-            "400",
-        ]);
-        server.wait_ready();
+        let server = Server::demo(&url, &data, "400");
         (
             server,
             create_key(&url, "records"),

@@ -77,16 +77,7 @@ async fn setup(cameras: &str) -> Setup {
         cameras.to_owned(),
     );
     let (server, officer) = tokio::task::spawn_blocking(move || {
-        let server = Server::start(&[
-            "--database-url",
-            &url,
-            "--data-dir",
-            &data,
-            "--demo",
-            "--demo-cameras",
-            &cameras,
-        ]);
-        server.wait_ready();
+        let server = Server::demo(&url, &data, &cameras);
         let officer = create_key(&url, "officer");
         (server, officer)
     })

@@ -90,6 +90,21 @@ pub struct Server {
 }
 
 impl Server {
+    /// `canvass serve` on the database at `database_url` with `cameras` demo cameras, ready.
+    pub fn demo(database_url: &str, data_dir: &str, cameras: &str) -> Server {
+        let server = Server::start(&[
+            "--database-url",
+            database_url,
+            "--data-dir",
+            data_dir,
+            "--demo",
+            "--demo-cameras",
+            cameras,
+        ]);
+        server.wait_ready();
+        server
+    }
+
     /// Starts `canvass serve --listen 127.0.0.1:<free> ARGS` and waits until it prints its URL.
     pub fn start(args: &[&str]) -> Server {
         Self::start_with(canvass(), args)
