@@ -1,0 +1,24 @@
+//! The feature-query core that every feed of Canvass shares — OGC API Features today, WFS 2.0
+//! and the GeoServices FeatureServer next, and `canvass export`.
+//!
+//! A front door turns its protocol's request into one [`FeatureQuery`]: the collection, one
+//! [`Filter`] tree (its bbox, datetime, property equalities and CQL2 filter all folded in), the
+//! sort, the chosen properties, a page size and a keyset [`cursor`]. Two executors answer it:
+//! `canvass-tiles` over the in-memory index (the `cameras` collection, fast) and `canvass-db`
+//! in SQL (contacts and exports, in a transaction with their audit row). Both read the same
+//! tree, so both honour the same allow-list of [`Property`]s; a test runs random trees through
+//! both and compares. Encoders write the features they produce.
+//!
+//! Nothing here knows HTTP or SQL text.
+
+pub mod error;
+pub mod feature;
+pub mod filter;
+pub mod query;
+pub mod queryables;
+
+pub use error::QueryError;
+pub use feature::{CameraFeature, ContactFields};
+pub use filter::{CompareOp, Filter, Geometry, TemporalOp, Value};
+pub use query::{FeatureQuery, SortKey};
+pub use queryables::{Collection, Property, PropertyType};
