@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::TryStreamExt;
 use std::pin::pin;
 use tokio_postgres::types::ToSql;
@@ -46,6 +46,8 @@ pub struct CameraPoint {
     pub kind: Kind,
     /// Day the owner last confirmed the entry (UTC).
     pub verified_on: Option<NaiveDate>,
+    /// When the camera or its registration last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 /// A commit watermark: every transaction with a lower id has ended.
@@ -57,7 +59,8 @@ macro_rules! active_cameras {
         concat!(
             "SELECT c.id, ST_X(c.location), ST_Y(c.location), c.placement, c.views, \
                     c.facing_deg, c.fov_deg, c.range_m, c.retention_days, c.recording_mode, \
-                    c.can_export, r.kind, (r.verified_at AT TIME ZONE 'UTC')::date \
+                    c.can_export, r.kind, (r.verified_at AT TIME ZONE 'UTC')::date, \
+                    GREATEST(c.updated_at, r.updated_at) \
                FROM cameras c JOIN registrations r ON r.id = c.registration_id \
               WHERE r.status = 'active'",
             $where
@@ -207,5 +210,6 @@ pub(crate) fn point(row: &Row) -> Result<CameraPoint, DbError> {
         can_export: export.parse().map_err(|_| bad("export answer", &export))?,
         kind: kind.parse().map_err(|_| bad("kind", &kind))?,
         verified_on: row.get(12),
+        updated_at: row.get(13),
     })
 }

@@ -11,14 +11,18 @@
 //!
 //! Nothing here knows HTTP or SQL text.
 
+pub mod cursor;
 pub mod error;
 pub mod feature;
 pub mod filter;
+pub mod page;
 pub mod query;
 pub mod queryables;
 
+pub use cursor::Cursor;
 pub use error::QueryError;
 pub use feature::{CameraFeature, ContactFields};
-pub use filter::{CompareOp, Filter, Geometry, TemporalOp, Value};
+pub use filter::{CompareOp, Filter, Geometry, TemporalOp, TimeRange, Value};
+pub use page::Page;
 pub use query::{FeatureQuery, SortKey};
 pub use queryables::{Collection, Property, PropertyType};

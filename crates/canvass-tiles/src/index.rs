@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 use canvass_db::camera_points::CameraPoint;
 use canvass_geo::{LonLat, TileId, WorldPoint};
 use canvass_model::{CanExport, Kind, Placement, RecordingMode};
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 /// Field of view drawn for a camera whose owner gave a facing but no angle.
 pub const DEFAULT_FOV_DEG: f32 = 90.0;
@@ -19,7 +19,7 @@ pub const DEFAULT_FOV_DEG: f32 = 90.0;
 pub const DEFAULT_RANGE_M: f32 = 30.0;
 
 /// One camera as the tiles need it. Unknown numbers are NaN or negative rather than
-/// `Option`s: a million of these are held in memory, and this keeps each at 40 bytes.
+/// `Option`s: a million of these are held in memory, and this keeps each at 48 bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Camera {
     /// Camera id.
@@ -31,6 +31,7 @@ pub struct Camera {
     range_m: f32,
     verified_day: i32,
     retention_days: i16,
+    updated_at: i64,
     /// What it views, one bit per `View::ALL` entry.
     pub views: u8,
     /// Mounted outside or inside.
@@ -57,6 +58,7 @@ impl Camera {
                 .retention_days
                 .and_then(|d| i16::try_from(d).ok())
                 .unwrap_or(-1),
+            updated_at: p.updated_at.timestamp(),
             views: p.views,
             placement: p.placement,
             recording_mode: p.recording_mode,
@@ -95,6 +97,11 @@ impl Camera {
         (self.verified_day != i32::MIN)
             .then(|| NaiveDate::from_num_days_from_ce_opt(self.verified_day))
             .flatten()
+    }
+
+    /// When the camera or its registration last changed (to the second).
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.updated_at, 0).unwrap_or_default()
     }
 
     /// Days from the common era of [`Camera::verified_on`], as a compact code.
@@ -257,6 +264,7 @@ pub(crate) mod tests {
             can_export: CanExport::Yes,
             kind: Kind::Residence,
             verified_on: NaiveDate::from_ymd_opt(2026, 5, 1),
+            updated_at: DateTime::from_timestamp(1_780_000_000, 0).unwrap(),
         })
     }
 
@@ -306,6 +314,6 @@ pub(crate) mod tests {
         assert_eq!(c.verified_on(), NaiveDate::from_ymd_opt(2026, 5, 1));
         c.facing_deg = f32::NAN;
         assert!(c.wedge().is_none());
-        assert_eq!(std::mem::size_of::<Camera>(), 40);
+        assert_eq!(std::mem::size_of::<Camera>(), 48);
     }
 }

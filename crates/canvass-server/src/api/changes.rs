@@ -59,6 +59,7 @@ struct Camera {
     can_export: &'static str,
     kind: &'static str,
     verified_on: Option<String>,
+    updated_at: String,
 }
 
 pub(crate) async fn changes(
@@ -182,5 +183,8 @@ fn camera(point: &CameraPoint) -> Camera {
         can_export: point.can_export.as_str(),
         kind: point.kind.as_str(),
         verified_on: point.verified_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        updated_at: point
+            .updated_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     }
 }
