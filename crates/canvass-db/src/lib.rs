@@ -6,6 +6,7 @@
 //! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - [`intake`]: registration intake, shared by the public form and the bulk import.
+//! - [`server_secrets`]: secrets every `serve` replica shares (the cursor-sealing key).
 //! - [`places`]: imported address points and the jurisdiction; geocoding and the boundary test.
 //! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
 
@@ -23,6 +24,7 @@ pub mod migrate;
 mod pg_binaries;
 pub mod places;
 pub mod registrations;
+pub mod server_secrets;
 pub mod sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
