@@ -23,11 +23,11 @@ pub mod query;
 pub mod queryables;
 
 pub use cql2::{GEOMETRY_PROPERTY, parse_cql2_json, parse_cql2_text};
-pub use cursor::Cursor;
+pub use cursor::{Cursor, CursorKey};
 pub use error::QueryError;
 pub use feature::{CameraFeature, ContactFields};
 pub use filter::{CompareOp, Filter, Geometry, TemporalOp, TimeRange, Value};
-pub use page::Page;
+pub use page::{Page, compare, page_of};
 pub use params::{
     parse_bbox, parse_datetime, parse_limit, parse_properties, parse_sortby, property_equality,
 };
