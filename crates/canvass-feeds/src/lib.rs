@@ -11,6 +11,7 @@
 //!
 //! Nothing here knows HTTP or SQL text.
 
+pub mod crs;
 pub mod cursor;
 pub mod error;
 pub mod feature;
@@ -19,6 +20,7 @@ pub mod page;
 pub mod query;
 pub mod queryables;
 
+pub use crs::{AxisOrder, Crs, Transform, envelope_to_crs84};
 pub use cursor::Cursor;
 pub use error::QueryError;
 pub use feature::{CameraFeature, ContactFields};
