@@ -13,6 +13,7 @@
 
 pub mod crs;
 pub mod cursor;
+pub mod encode;
 pub mod error;
 pub mod feature;
 pub mod filter;
@@ -22,6 +23,7 @@ pub mod queryables;
 
 pub use crs::{AxisOrder, Crs, Transform, envelope_to_crs84};
 pub use cursor::Cursor;
+pub use encode::{CsvGeometry, EncodeError, FeatureSink, Format, Link, Output, PageInfo};
 pub use error::QueryError;
 pub use feature::{CameraFeature, ContactFields};
 pub use filter::{CompareOp, Filter, Geometry, TemporalOp, TimeRange, Value};
