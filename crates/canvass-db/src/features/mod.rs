@@ -8,8 +8,10 @@
 //! (`registrations::open_contact`). The filter tree becomes a WHERE clause over an allow-list
 //! of column expressions (`translate`); no caller text reaches the SQL.
 //!
-//! Order: the sort keys, then the camera id. Ascending puts nulls last and descending puts them
-//! first (PostgreSQL's defaults, written out in the SQL), and text sorts by code point.
+//! Order: the sort keys, then the camera id, as `canvass_feeds::compare` defines it: ascending
+//! puts nulls last and descending puts them first (PostgreSQL's defaults, written out in the
+//! SQL), and text sorts by code point. Filters mean what `Filter::matches` says they mean; the
+//! tests hold the two executors to that on random trees.
 //!
 //! Transactions:
 //! - Without a [`Disclosure`] (the `cameras` collection): REPEATABLE READ READ ONLY, so a page
@@ -182,7 +184,7 @@ pub async fn page(
         .await
         .map_err(DbError::pg("end a page of features"))?;
     let next = match features.last() {
-        Some(last) if more => Some(cursor_after(query, last)),
+        Some(last) if more => Some(Cursor::of(last, &query.sort)),
         _ => None,
     };
     Ok(Page {
@@ -275,18 +277,6 @@ async fn count_in(tx: &Transaction<'_>, statement: &translate::Statement) -> Res
         .map_err(DbError::pg("count features"))?
         .get(0);
     Ok(n.max(0) as u64)
-}
-
-/// The position after `last`: its sort values and id.
-fn cursor_after(query: &FeatureQuery, last: &CameraFeature) -> Cursor {
-    Cursor {
-        values: query
-            .sort
-            .iter()
-            .map(|key| last.value(key.property))
-            .collect(),
-        id: last.id,
-    }
 }
 
 fn feature(p: CameraPoint, contact: Option<ContactFields>) -> CameraFeature {

@@ -6,10 +6,12 @@
 //! parameter. A [`Statement`] offers no way to append anything else, so caller text cannot
 //! reach the SQL.
 //!
-//! Semantics are SQL's, which the in-memory evaluator of `canvass-feeds` follows: three-valued
-//! logic (a comparison with a null is unknown, `NOT unknown` is unknown, a row is returned only
-//! when its condition is true), text compared and sorted by code point (`COLLATE "C"`, as Rust
-//! compares strings), numbers compared as `float8` when either side is a real number.
+//! Semantics are those of the in-memory evaluator (`Filter::matches` in `canvass-feeds`), which
+//! follows SQL: three-valued logic (a comparison with a null is unknown, `NOT unknown` is
+//! unknown, a row is returned only when its condition is true), text compared and sorted by
+//! code point (`COLLATE "C"`). Where a tree holds what no parser makes — a literal of another
+//! kind than its property's, `LIKE` on a number, an order comparison on `views` — the SQL says
+//! what the evaluator says (unknown, unknown, "includes"), so that the two never disagree.
 
 use canvass_feeds::filter::{MAX_DEPTH, MAX_NODES, MAX_VERTICES};
 use canvass_feeds::{
@@ -20,9 +22,8 @@ use tokio_postgres::types::ToSql;
 
 use crate::camera_points::{camera_updated_at, camera_verified_on};
 
-/// How close a camera must be to a `S_INTERSECTS` point to match it, in degrees: about a
-/// centimetre, the precision the tile index keeps.
-const POINT_TOLERANCE_DEG: &str = "1e-7";
+/// SQL's unknown, where a literal of another kind makes a test unknown.
+const UNKNOWN: &str = "NULL::boolean";
 /// Most sort keys a query may have: each property once.
 const MAX_SORT_KEYS: usize = Property::ALL.len();
 
@@ -163,40 +164,42 @@ impl Translator {
         })
     }
 
-    /// Binds `value` as a parameter of `property`'s type and writes its placeholder.
+    /// Binds `value` as a parameter of `property`'s type and writes its placeholder, or `NULL`
+    /// for a value of another kind, which compares as unknown (the evaluator orders only values
+    /// of one kind).
     fn value(&mut self, property: Property, value: &Value) -> Result<(), QueryError> {
-        let placeholder = self.bind_value(property, value)?;
-        self.sql.put(&placeholder);
+        match self.bind_value(property, value)? {
+            Some(placeholder) => self.sql.put(&placeholder),
+            None => self.sql.sql("NULL"),
+        }
         Ok(())
     }
 
-    fn bind_value(&mut self, property: Property, value: &Value) -> Result<Placeholder, QueryError> {
-        let bad = |problem: &str| QueryError::BadValue {
-            property: property.name(),
-            problem: problem.to_owned(),
-        };
-        let number = |n: f64| {
-            if n.is_finite() {
-                Ok(n)
-            } else {
-                Err(bad("a number must be finite"))
-            }
-        };
-        Ok(match (property.value_type(), value) {
+    /// The parameter of `value`, when it is of `property`'s kind.
+    fn bind_value(
+        &mut self,
+        property: Property,
+        value: &Value,
+    ) -> Result<Option<Placeholder>, QueryError> {
+        Ok(Some(match (property.value_type(), value) {
             (PropertyType::Integer, Value::Integer(i)) => self.sql.bind(*i, "int8"),
-            (PropertyType::Integer | PropertyType::Number, Value::Number(n)) => {
-                self.sql.bind(number(*n)?, "float8")
+            (PropertyType::Number, Value::Number(n)) if n.is_finite() => {
+                self.sql.bind(*n, "float8")
             }
-            // A real column against a whole number: compared as float8, as the evaluator does.
-            (PropertyType::Number, Value::Integer(i)) => self.sql.bind(*i as f64, "float8"),
+            (PropertyType::Number, Value::Number(_)) => {
+                return Err(QueryError::BadValue {
+                    property: property.name(),
+                    problem: "a number must be finite".into(),
+                });
+            }
             (
                 PropertyType::Text | PropertyType::Enum(_) | PropertyType::EnumList(_),
                 Value::Text(t),
             ) => self.sql.bind(t.clone(), "text"),
             (PropertyType::Date, Value::Date(d)) => self.sql.bind(*d, "date"),
             (PropertyType::Timestamp, Value::Timestamp(t)) => self.sql.bind(*t, "timestamptz"),
-            _ => return Err(bad("the value is not of the property's type")),
-        })
+            _ => return Ok(None),
+        }))
     }
 
     fn count_nodes(&mut self, n: usize) -> Result<(), QueryError> {
@@ -280,16 +283,8 @@ impl Translator {
         self.count_nodes(1)?;
         let column = self.column(property)?;
         if property == Property::Views {
-            // A list: `=` is "includes", `<>` "does not include".
-            let negate = match op {
-                CompareOp::Eq => false,
-                CompareOp::Ne => true,
-                _ => return Err(list_refuses("an order comparison")),
-            };
-            self.sql.sql(if negate { "(NOT (" } else { "((" });
-            self.value(property, value)?;
-            self.sql.sql(" = ANY(c.views)))");
-            return Ok(());
+            // A list: `<>` is "does not include", any other comparison "includes".
+            return self.includes(value, op == CompareOp::Ne);
         }
         self.sql.sql("(");
         self.sql.sql(column);
@@ -306,6 +301,20 @@ impl Translator {
         Ok(())
     }
 
+    /// Whether the views include the word (or, negated, do not); a value that is not a word is
+    /// never included.
+    fn includes(&mut self, value: &Value, negated: bool) -> Result<(), QueryError> {
+        let Value::Text(word) = value else {
+            self.sql.sql(if negated { "TRUE" } else { "FALSE" });
+            return Ok(());
+        };
+        self.sql.sql(if negated { "(NOT (" } else { "((" });
+        let word = self.sql.bind(word.clone(), "text");
+        self.sql.put(&word);
+        self.sql.sql(" = ANY(c.views)))");
+        Ok(())
+    }
+
     fn like(&mut self, property: Property, pattern: &str) -> Result<(), QueryError> {
         self.count_nodes(1)?;
         let column = self.column(property)?;
@@ -313,19 +322,22 @@ impl Translator {
             property.value_type(),
             PropertyType::Text | PropertyType::Enum(_)
         ) {
-            return Err(QueryError::Unsupported(format!("LIKE on {property}")));
+            // Not text: unknown.
+            self.sql.sql(UNKNOWN);
+            return Ok(());
         }
+        // A final lone `\\` escapes nothing: it stands for itself, as in the evaluator (PostgreSQL
+        // would refuse the pattern).
         let trailing = pattern.chars().rev().take_while(|c| *c == '\\').count();
-        if trailing % 2 == 1 {
-            return Err(QueryError::BadValue {
-                property: property.name(),
-                problem: "a LIKE pattern cannot end with the escape character \\".into(),
-            });
-        }
+        let pattern = if trailing % 2 == 1 {
+            format!("{pattern}\\")
+        } else {
+            pattern.to_owned()
+        };
         self.sql.sql("(");
         self.sql.sql(column);
         self.sql.sql(" LIKE ");
-        let pattern = self.sql.bind(pattern.to_owned(), "text");
+        let pattern = self.sql.bind(pattern, "text");
         self.sql.put(&pattern);
         self.sql.sql(" ESCAPE '\\')");
         Ok(())
@@ -334,40 +346,66 @@ impl Translator {
     fn one_of(&mut self, property: Property, values: &[Value]) -> Result<(), QueryError> {
         self.count_nodes(values.len())?;
         let column = self.column(property)?;
-        if values.is_empty() {
-            self.sql.sql("FALSE");
+        if property == Property::Views {
+            // Includes one of the words: the arrays overlap.
+            let words: Vec<String> = values
+                .iter()
+                .filter_map(|v| match v {
+                    Value::Text(word) => Some(word.clone()),
+                    _ => None,
+                })
+                .collect();
+            if words.is_empty() {
+                self.sql.sql("FALSE");
+                return Ok(());
+            }
+            self.sql.sql("(c.views && ");
+            let words = self.sql.bind(words, "text[]");
+            self.sql.put(&words);
+            self.sql.sql(")");
             return Ok(());
         }
-        // On a list: includes one of them (the arrays overlap).
-        let (open, close) = if property == Property::Views {
-            ("(c.views && ARRAY[", "])")
-        } else {
-            self.sql.sql("(");
+        self.sql.sql("(");
+        if values.is_empty() {
+            // Equal to none of nothing: false, or unknown for a null.
+            self.sql.sql("CASE WHEN ");
             self.sql.sql(column);
-            (" IN (", "))")
-        };
-        self.sql.sql(open);
+            self.sql.sql(" IS NULL THEN NULL ELSE FALSE END)");
+            return Ok(());
+        }
+        self.sql.sql(column);
+        self.sql.sql(" IN (");
         for (i, value) in values.iter().enumerate() {
             if i > 0 {
                 self.sql.sql(", ");
             }
             self.value(property, value)?;
         }
-        self.sql.sql(close);
+        self.sql.sql("))");
         Ok(())
     }
 
+    /// `low <= column AND column <= high`, as the evaluator takes it: unknown when `low` is of
+    /// another kind, and `high` only looked at when `low` holds.
     fn between(&mut self, property: Property, low: &Value, high: &Value) -> Result<(), QueryError> {
         self.count_nodes(2)?;
         let column = self.column(property)?;
-        if property == Property::Views {
-            return Err(list_refuses("BETWEEN"));
-        }
+        // A list has no single value to range over: unknown, like a null.
+        let low = match property {
+            Property::Views => None,
+            _ => self.bind_value(property, low)?,
+        };
+        let Some(low) = low else {
+            self.sql.sql(UNKNOWN);
+            return Ok(());
+        };
         self.sql.sql("(");
         self.sql.sql(column);
-        self.sql.sql(" BETWEEN ");
-        self.value(property, low)?;
+        self.sql.sql(" >= ");
+        self.sql.put(&low);
         self.sql.sql(" AND ");
+        self.sql.sql(column);
+        self.sql.sql(" <= ");
         self.value(property, high)?;
         self.sql.sql(")");
         Ok(())
@@ -385,13 +423,15 @@ impl Translator {
             Geometry::Point(at) => {
                 self.count_vertices(1)?;
                 let (x, y) = (self.coordinate(at.lon())?, self.coordinate(at.lat())?);
-                self.sql
-                    .sql("ST_DWithin(c.location, ST_SetSRID(ST_MakePoint(");
+                // Exactly there: the index finds the candidates, the coordinates decide.
+                self.sql.sql("(c.location && ST_SetSRID(ST_MakePoint(");
                 self.sql.put(&x);
                 self.sql.sql(", ");
                 self.sql.put(&y);
-                self.sql.sql("), 4326), ");
-                self.sql.sql(POINT_TOLERANCE_DEG);
+                self.sql.sql("), 4326) AND ST_X(c.location) = ");
+                self.sql.put(&x);
+                self.sql.sql(" AND ST_Y(c.location) = ");
+                self.sql.put(&y);
                 self.sql.sql(")");
             }
             Geometry::Envelope([west, south, east, north]) => {
@@ -488,7 +528,7 @@ impl Translator {
 
     fn sort_column(&self, key: &SortKey) -> Result<&'static str, QueryError> {
         if key.property == Property::Views {
-            return Err(list_refuses("sorting"));
+            return Err(QueryError::Unsupported("sorting on views (a list)".into()));
         }
         self.column(key.property)
     }
@@ -530,7 +570,9 @@ impl Translator {
             let placeholder = match value {
                 Some(value) => Some(
                     self.bind_value(key.property, value)
-                        .map_err(|_| QueryError::Cursor)?,
+                        .ok()
+                        .flatten()
+                        .ok_or(QueryError::Cursor)?,
                 ),
                 None => None,
             };
@@ -594,8 +636,4 @@ impl Translator {
             }
         }
     }
-}
-
-fn list_refuses(what: &str) -> QueryError {
-    QueryError::Unsupported(format!("{what} on views (a list)"))
 }
