@@ -16,6 +16,9 @@ const ACTIVE: &str = "SELECT count(*) FROM cameras c JOIN registrations r
 const ACTIVE_IN_BOX: &str = "SELECT count(*) FROM cameras c JOIN registrations r
     ON r.id = c.registration_id WHERE r.status = 'active'
     AND ST_X(c.location) BETWEEN $1 AND $3 AND ST_Y(c.location) BETWEEN $2 AND $4";
+const ACTIVE_BUSINESS_STREET: &str = "SELECT count(*) FROM cameras c JOIN registrations r
+    ON r.id = c.registration_id WHERE r.status = 'active' AND r.kind = 'business'
+    AND 'street' = ANY(c.views)";
 const ACTIVE_IDS: &str = "SELECT array_agg(c.id ORDER BY c.id) FROM cameras c
     JOIN registrations r ON r.id = c.registration_id WHERE r.status = 'active'";
 const LAST_AUDIT: &str = "SELECT action, record_ids, case_number, reason, details
@@ -188,6 +191,17 @@ async fn every_format_holds_exactly_the_active_cameras() {
     let output = registry.export(&file, &["--bbox", "-122.06,37.95,-122.02,37.98"]);
     assert!(output.status.success(), "{}", stderr_of(&output));
     assert_eq!(feature_count(&ogrinfo(&file, &[])), inside);
+
+    // Only the cameras a CQL2 filter selects.
+    let business = registry.one(ACTIVE_BUSINESS_STREET).await;
+    assert!(business > 0 && business < active, "{business} of {active}");
+    let file = registry.path("business.fgb");
+    let output = registry.export(
+        &file,
+        &["--filter", "kind = 'business' AND views = 'street'"],
+    );
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(feature_count(&ogrinfo(&file, &[])), business);
 }
 
 #[tokio::test]
@@ -291,8 +305,20 @@ async fn bad_arguments_and_failed_exports_leave_nothing() {
         ),
         (&["--crs", "2227"], "EPSG:N"),
         (&["--crs", "EPSG:5703"], "not a horizontal"),
-        (&["--bbox", "1,2,3"], "four numbers"),
-        (&["--bbox", "-122,38,-123,37"], "west must not exceed east"),
+        (&["--bbox", "1,2,3"], "4 comma-separated numbers"),
+        (
+            &["--bbox", "-122,38,-123,37"],
+            "minimum larger than maximum",
+        ),
+        (&["--filter", "kind = "], "--filter:"),
+        (
+            &["--filter", "address LIKE '1%'"],
+            "not a queryable of cameras",
+        ),
+        (
+            &["--filter", "kind = 'x'; DROP TABLE cameras; --"],
+            "--filter:",
+        ),
         (&["--bbox", "-122,38,-121,95"], "latitudes"),
     ] {
         let output = registry.export(&file, args);

@@ -667,27 +667,15 @@ pub struct RegistrationArgs {
     pub department_name: String,
 }
 
-/// `--bbox`: west, south, east, north in degrees of longitude and latitude.
+/// `--bbox`: west, south, east, north in degrees of longitude and latitude, read as the feeds
+/// read `bbox=`.
 fn bbox(spec: &str) -> Result<[f64; 4], String> {
-    let numbers: Vec<f64> = spec
-        .split(',')
-        .map(|part| part.trim().parse::<f64>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| "give four numbers W,S,E,N, e.g. -122.06,37.95,-122.01,37.99".to_owned())?;
-    let [west, south, east, north] = numbers[..] else {
-        return Err(format!("give four numbers W,S,E,N, not {}", numbers.len()));
-    };
-    if numbers.iter().any(|n| !n.is_finite()) {
-        return Err("the corners must be finite numbers".into());
-    }
+    let [west, south, east, north] = canvass_feeds::parse_bbox(spec).map_err(|e| e.to_string())?;
     if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
         return Err("longitudes must be within -180 to 180".into());
     }
     if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
         return Err("latitudes must be within -90 to 90".into());
-    }
-    if west > east || south > north {
-        return Err("west must not exceed east, nor south north".into());
     }
     Ok([west, south, east, north])
 }
@@ -731,6 +719,11 @@ pub struct ExportArgs {
     /// Only the cameras in this box: west,south,east,north in degrees (edges included).
     #[arg(long, value_name = "W,S,E,N", value_parser = bbox, allow_hyphen_values = true)]
     pub bbox: Option<[f64; 4]>,
+    /// Only the cameras this CQL2 text filter selects, as the feeds' `filter=` does, e.g.
+    /// "kind = 'business' AND views = 'street'" (with --pii, address, language and
+    /// contact_method too).
+    #[arg(long, value_name = "CQL2", allow_hyphen_values = true)]
+    pub filter: Option<String>,
     /// Include the owners' contact details (name, e-mail, phone, address, language). Needs
     /// --case; the audit row lists every camera whose owner was disclosed.
     #[arg(long)]

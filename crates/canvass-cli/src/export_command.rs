@@ -17,7 +17,7 @@ use canvass_db::audit::Event;
 use canvass_db::connect::PoolOptions;
 use canvass_db::features::{self, Disclosure};
 use canvass_db::registrations::ContactOpener;
-use canvass_feeds::{Collection, FeatureQuery, Filter, Geometry};
+use canvass_feeds::{Collection, FeatureQuery, Filter, Geometry, parse_cql2_text};
 use canvass_model::contact_seal::ContactKeyRing;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -73,9 +73,19 @@ pub async fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitCo
     } else {
         Collection::Cameras
     };
+    let cql2 = match args
+        .filter
+        .as_deref()
+        .map(|text| parse_cql2_text(collection, text))
+    {
+        Some(Err(e)) => return Ok(usage(&format!("--filter: {e}"))),
+        Some(Ok(filter)) => Some(filter),
+        None => None,
+    };
+    let bbox = args.bbox.map(|b| Filter::Intersects(Geometry::Envelope(b)));
     let query = FeatureQuery {
         collection,
-        filter: args.bbox.map(|b| Filter::Intersects(Geometry::Envelope(b))),
+        filter: Filter::all(bbox.into_iter().chain(cql2)),
         sort: Vec::new(),
         properties: None,
         limit: None,
@@ -89,6 +99,7 @@ pub async fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitCo
         "format": format.driver(),
         "crs": crs.to_string(),
         "bbox": args.bbox,
+        "filtered": args.filter.is_some(),
     }));
     let disclosure = Disclosure {
         event,
