@@ -12,7 +12,9 @@
 //! Nothing here knows HTTP or SQL text.
 
 pub mod cql2;
+pub mod crs;
 pub mod cursor;
+pub mod encode;
 pub mod error;
 mod eval;
 pub mod feature;
@@ -23,7 +25,9 @@ pub mod query;
 pub mod queryables;
 
 pub use cql2::{GEOMETRY_PROPERTY, parse_cql2_json, parse_cql2_text};
+pub use crs::{AxisOrder, Crs, Transform, envelope_to_crs84};
 pub use cursor::{Cursor, CursorKey};
+pub use encode::{CsvGeometry, EncodeError, FeatureSink, Format, Link, Output, PageInfo};
 pub use error::QueryError;
 pub use feature::{CameraFeature, ContactFields};
 pub use filter::{CompareOp, Filter, Geometry, TemporalOp, TimeRange, Value};
