@@ -303,8 +303,8 @@ async fn bad_arguments_and_failed_exports_leave_nothing() {
             &["--crs", "EPSG:999999"],
             "not a coordinate reference system",
         ),
-        (&["--crs", "2227"], "EPSG:N"),
-        (&["--crs", "EPSG:5703"], "not a horizontal"),
+        (&["--crs", "2227"], "not a coordinate reference system"),
+        (&["--crs", "EPSG:5703"], "two-dimensional"),
         (&["--bbox", "1,2,3"], "4 comma-separated numbers"),
         (
             &["--bbox", "-122,38,-123,37"],

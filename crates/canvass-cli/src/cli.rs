@@ -712,10 +712,11 @@ pub struct ExportArgs {
     /// Output format (GDAL driver name).
     #[arg(long, value_enum, ignore_case = true)]
     pub format: Option<crate::export_file::Format>,
-    /// Coordinate system of the output, e.g. EPSG:2227 (California zone III, US feet).
+    /// Coordinate system of the output, e.g. EPSG:2227 (California zone III, US feet); any
+    /// EPSG code PROJ knows. Coordinates are written x then y (longitude, easting first).
     /// Default: EPSG:4326, longitude/latitude.
     #[arg(long, value_name = "EPSG:N", value_parser = crate::export_file::parse_crs)]
-    pub crs: Option<crate::export_file::Crs>,
+    pub crs: Option<canvass_feeds::Crs>,
     /// Only the cameras in this box: west,south,east,north in degrees (edges included).
     #[arg(long, value_name = "W,S,E,N", value_parser = bbox, allow_hyphen_values = true)]
     pub bbox: Option<[f64; 4]>,

@@ -22,7 +22,7 @@ use canvass_model::contact_seal::ContactKeyRing;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cli::{ExportArgs, GlobalArgs};
-use crate::export_file::{Crs, ExportFile, Format};
+use crate::export_file::{ExportFile, Format};
 
 /// Exit code of a command line that cannot be run as written.
 const EXIT_USAGE: u8 = 2;
@@ -41,8 +41,11 @@ pub async fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitCo
             args.file.display()
         )));
     };
-    let crs = args.crs.unwrap_or(Crs::WGS84);
-    if format == Format::Kml && crs != Crs::WGS84 {
+    let crs = match args.crs.clone() {
+        Some(crs) => crs,
+        None => crate::export_file::wgs84()?,
+    };
+    if format == Format::Kml && !crate::export_file::is_wgs84(&crs) {
         return Ok(usage(
             "KML holds longitude/latitude only; leave out --crs or choose another format",
         ));
@@ -108,7 +111,7 @@ pub async fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<ExitCo
 
     // Started before the database is opened, so that a folder that does not exist fails
     // first; dropped on any error, it leaves nothing.
-    let mut file = ExportFile::create(&args.file, format, crs, collection)?;
+    let mut file = ExportFile::create(&args.file, format, &crs, collection)?;
     let db = crate::open_database(global, PoolOptions::default()).await?;
     let outcome = async {
         let mut client = db.client().await?;

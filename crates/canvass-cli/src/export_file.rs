@@ -1,5 +1,5 @@
 //! Cameras written to a GIS file through GDAL: one point layer with typed fields, in the
-//! coordinate system asked (transformed by OGR, which uses PROJ), staged in a hidden folder
+//! coordinate system asked (the feeds' `Crs` and `Transform`, through GDAL and PROJ), staged in a hidden folder
 //! beside the target and moved into place only when complete, so that a failed export leaves
 //! nothing half-written.
 
@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 use anyhow::{Context, bail};
-use canvass_feeds::{CameraFeature, Collection, Property, Value};
-use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+use canvass_feeds::{AxisOrder, CameraFeature, Collection, Crs, Property, Transform, Value};
+use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 use gdal::vector::{
     Feature, FieldDefn, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
 };
@@ -93,50 +93,36 @@ impl Format {
     }
 }
 
-/// An EPSG coordinate reference system that GDAL knows and can transform longitude/latitude to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Crs {
-    epsg: u32,
-}
-
-impl Crs {
-    /// WGS 84 longitude/latitude, the registry's own.
-    pub const WGS84: Crs = Crs { epsg: 4326 };
-
-    fn spatial_ref(self) -> gdal::errors::Result<SpatialRef> {
-        let mut srs = SpatialRef::from_epsg(self.epsg)?;
-        srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-        Ok(srs)
-    }
-}
-
-impl std::fmt::Display for Crs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "EPSG:{}", self.epsg)
-    }
-}
-
-/// `--crs`: `EPSG:N` of a horizontal coordinate system GDAL can transform to.
+/// `--crs`: `EPSG:N` (or `OGC:CRS84`) of a two-dimensional CRS that PROJ knows and can reach
+/// from longitude/latitude, read as the feeds read `crs=`.
 pub fn parse_crs(text: &str) -> Result<Crs, String> {
     quiet_gdal();
-    let code = text
-        .trim()
-        .split_once(':')
-        .filter(|(authority, _)| authority.eq_ignore_ascii_case("EPSG"))
-        .and_then(|(_, code)| code.parse::<u32>().ok())
-        .ok_or_else(|| "give EPSG:N, e.g. EPSG:2227".to_owned())?;
-    let crs = Crs { epsg: code };
-    let unknown = || format!("EPSG:{code} is not a coordinate reference system GDAL knows");
-    let target = crs.spatial_ref().map_err(|_| unknown())?;
-    if !(target.is_geographic() || target.is_projected()) {
-        return Err(format!(
-            "EPSG:{code} is not a horizontal (geographic or projected) coordinate system"
-        ));
-    }
-    let source = Crs::WGS84.spatial_ref().map_err(|_| unknown())?;
-    CoordTransform::new(&source, &target)
-        .map_err(|_| format!("longitude/latitude cannot be transformed to EPSG:{code}"))?;
-    Ok(crs)
+    Crs::parse(text).map_err(|_| {
+        format!(
+            "{:?} is not a coordinate reference system PROJ knows as EPSG:N \
+             (two-dimensional, geographic or projected)",
+            canvass_feeds::error::cut(text)
+        )
+    })
+}
+
+/// The default output CRS: EPSG:4326, written longitude first as GIS files are.
+pub fn wgs84() -> anyhow::Result<Crs> {
+    quiet_gdal();
+    Crs::from_epsg(4326).context("PROJ does not know EPSG:4326")
+}
+
+/// Whether `crs` is longitude/latitude on WGS 84 (what KML holds).
+pub fn is_wgs84(crs: &Crs) -> bool {
+    crs.is_crs84() || crs.epsg() == Some(4326)
+}
+
+/// The layer's spatial reference, x then y (longitude first) as files hold them.
+fn layer_srs(crs: &Crs) -> anyhow::Result<SpatialRef> {
+    let wkt = crs.wkt().with_context(|| format!("{crs}"))?;
+    let mut srs = SpatialRef::from_wkt(&wkt).with_context(|| format!("{crs}"))?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(srs)
 }
 
 /// GDAL's own messages go to the log, not standard error: failures reach the user through our
@@ -196,7 +182,7 @@ pub struct ExportFile {
     format: Format,
     staging: tempfile::TempDir,
     dataset: Dataset,
-    transform: Option<CoordTransform>,
+    transform: Transform,
     columns: Vec<(Property, Kind)>,
     pending: Vec<CameraFeature>,
     written: u64,
@@ -227,7 +213,7 @@ impl ExportFile {
     pub fn create(
         target: &Path,
         format: Format,
-        crs: Crs,
+        crs: &Crs,
         collection: Collection,
     ) -> anyhow::Result<ExportFile> {
         quiet_gdal();
@@ -256,13 +242,9 @@ impl ExportFile {
         let mut dataset = driver
             .create_vector_only(&staged)
             .with_context(|| gdal_error("create"))?;
-        let srs = crs.spatial_ref().with_context(|| format!("{crs}"))?;
-        let transform = if crs == Crs::WGS84 {
-            None
-        } else {
-            let wgs84 = Crs::WGS84.spatial_ref().context("EPSG:4326")?;
-            Some(CoordTransform::new(&wgs84, &srs).with_context(|| format!("to {crs}"))?)
-        };
+        let srs = layer_srs(crs)?;
+        let transform = Transform::new(crs, AxisOrder::EastNorth)
+            .with_context(|| format!("longitude/latitude cannot be transformed to {crs}"))?;
         let layer_name = match format {
             // A Shapefile's layer is its file.
             Format::Shapefile => target
@@ -319,7 +301,7 @@ impl ExportFile {
             return Ok(());
         }
         let columns = &self.columns;
-        let (format, transform) = (self.format, self.transform.as_ref());
+        let (format, transform) = (self.format, &self.transform);
         let write = |dataset: &Dataset| -> anyhow::Result<()> {
             let layer = dataset.layer(0).context("GDAL lost the layer")?;
             for feature in &batch {
@@ -397,7 +379,7 @@ fn write_feature(
     layer: &gdal::vector::Layer<'_>,
     columns: &[(Property, Kind)],
     format: Format,
-    transform: Option<&CoordTransform>,
+    transform: &Transform,
     camera: &CameraFeature,
 ) -> anyhow::Result<()> {
     let failed = || format!("GDAL cannot write camera {}", camera.id);
@@ -436,14 +418,11 @@ fn write_feature(
         };
         set.with_context(failed)?;
     }
-    let (mut x, mut y) = ([camera.at.lon()], [camera.at.lat()]);
-    if let Some(transform) = transform {
-        transform
-            .transform_coords(&mut x, &mut y, &mut [0.0])
-            .with_context(|| format!("camera {} cannot be transformed", camera.id))?;
-    }
+    let [x, y] = transform
+        .apply(camera.at)
+        .with_context(|| format!("camera {}", camera.id))?;
     let mut point = Geometry::empty(OGRwkbGeometryType::wkbPoint).with_context(failed)?;
-    point.add_point_2d((x[0], y[0]));
+    point.add_point_2d((x, y));
     feature.set_geometry(point).with_context(failed)?;
     feature.create(layer).with_context(failed)
 }
