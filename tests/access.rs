@@ -22,6 +22,24 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/manage/entry", "Public"),
     ("/manage/{token}", "Public"),
     ("/metrics", "Public"),
+    ("/ogc", "Requires(Feeds)"),
+    ("/ogc/api", "Requires(Feeds)"),
+    ("/ogc/collections", "Requires(Feeds)"),
+    ("/ogc/collections/{collectionId}", "Requires(Feeds)"),
+    (
+        "/ogc/collections/{collectionId}/download",
+        "Requires(Feeds)",
+    ),
+    ("/ogc/collections/{collectionId}/items", "Requires(Feeds)"),
+    (
+        "/ogc/collections/{collectionId}/items/{featureId}",
+        "Requires(Feeds)",
+    ),
+    (
+        "/ogc/collections/{collectionId}/queryables",
+        "Requires(Feeds)",
+    ),
+    ("/ogc/conformance", "Requires(Feeds)"),
     ("/public/tiles/basemap/{z}/{x}/{y}", "Public"),
     ("/readyz", "Public"),
     ("/register", "Public"),
@@ -121,6 +139,7 @@ struct Setup {
     server: Server,
     dir: tempfile::TempDir,
     active_registration: i64,
+    active_camera: i64,
 }
 
 async fn setup() -> Setup {
@@ -137,11 +156,20 @@ async fn setup() -> Setup {
         .await
         .unwrap()
         .get(0);
+    let active_camera: i64 = client
+        .query_one(
+            "SELECT min(c.id) FROM cameras c JOIN registrations r ON r.id = c.registration_id WHERE r.status = 'active'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
     Setup {
         db,
         server,
         dir,
         active_registration,
+        active_camera,
     }
 }
 
@@ -184,15 +212,24 @@ async fn route_by_role_walk() {
     .unwrap();
     let base = s.server.base.clone();
     let id = s.active_registration;
+    let camera = s.active_camera;
     let results = tokio::task::spawn_blocking(move || {
         let mut results = Vec::new();
         for (path, policy) in EXPECTED_POLICIES {
+            // The OGC API refuses parameters it does not know, such as a case for `cameras`.
+            let query = if path.starts_with("/ogc") {
+                ""
+            } else {
+                "?case=WALK-1"
+            };
             let url = format!(
-                "{base}{}?case=WALK-1",
+                "{base}{}{query}",
                 path.replace("{id}", &id.to_string())
                     .replace("{layers}/{z}/{x}/{y}", "coverage/0/0/0.mvt")
                     .replace("{tileset}", "cameras.json")
                     .replace("{z}/{x}/{y}", "14/2638/6321.mvt")
+                    .replace("{collectionId}", "cameras")
+                    .replace("{featureId}", &camera.to_string())
             );
             for (who, key, pii, role) in &keys {
                 let (method, allowed) = walk_request(path);

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use canvass_db::connect::PoolOptions;
 use canvass_db::demo::{self, DemoOptions};
-use canvass_db::{ClusterState, Database, migrate};
+use canvass_db::{ClusterState, Database, migrate, server_secrets};
 use canvass_server::{AppParts, AppState, Limits, Metrics};
 use tokio::sync::watch;
 
@@ -34,6 +34,13 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         db.close().await;
         return Err(e);
     }
+    let cursor_secret = match cursor_secret(&db).await {
+        Ok(secret) => secret,
+        Err(e) => {
+            db.close().await;
+            return Err(e);
+        }
+    };
     let db = Arc::new(db);
     let public = Arc::new(canvass_server::PublicSettings::new(
         department(&args)?,
@@ -61,6 +68,10 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             Duration::from_secs(60),
         )),
         key_cache: Arc::default(),
+        ogc: Arc::new(canvass_server::OgcSettings::new(
+            canvass_model::PublicUrl::parse(&public_url)?,
+            cursor_secret,
+        )),
         tiles: Arc::new(canvass_server::TileService::new(
             canvass_server::TileSettings {
                 max_zoom: args.tile_max_zoom,
@@ -116,6 +127,13 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }
         None => Ok(ExitCode::SUCCESS),
     }
+}
+
+/// The key that seals OGC API paging cursors, shared by every server of this database.
+async fn cursor_secret(db: &Database) -> anyhow::Result<[u8; 32]> {
+    let client = db.client().await?;
+    let secret = server_secrets::shared_secret(&**client, server_secrets::CURSOR_KEY).await?;
+    Ok(secret)
 }
 
 async fn prepare(

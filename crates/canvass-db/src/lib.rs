@@ -4,8 +4,11 @@
 //! - [`connect`]: where the database is ([`Target`]) and the connection pool.
 //! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
 //! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
+//! - [`features`]: the feature-query core's SQL executor (filters, keyset pages, audited
+//!   contact disclosure, streaming exports).
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - [`intake`]: registration intake, shared by the public form and the bulk import.
+//! - [`server_secrets`]: secrets every `serve` replica shares (the cursor-sealing key).
 //! - [`places`]: imported address points and the jurisdiction; geocoding and the boundary test.
 //! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
 
@@ -18,13 +21,15 @@ pub mod connect;
 pub mod contacts;
 pub mod demo;
 mod error;
+pub mod features;
 pub mod intake;
 pub mod migrate;
 mod pg_binaries;
 pub mod places;
 pub mod registrations;
+pub mod server_secrets;
 pub mod sessions;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use cluster::{ClusterState, EmbeddedCluster, StartMode};

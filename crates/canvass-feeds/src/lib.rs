@@ -11,18 +11,29 @@
 //!
 //! Nothing here knows HTTP or SQL text.
 
+pub mod cql2;
+pub mod crs;
 pub mod cursor;
+pub mod encode;
 pub mod error;
+mod eval;
 pub mod feature;
 pub mod filter;
 pub mod page;
+pub mod params;
 pub mod query;
 pub mod queryables;
 
-pub use cursor::Cursor;
+pub use cql2::{GEOMETRY_PROPERTY, parse_cql2_json, parse_cql2_text};
+pub use crs::{AxisOrder, Crs, Transform, envelope_to_crs84};
+pub use cursor::{Cursor, CursorKey};
+pub use encode::{CsvGeometry, EncodeError, FeatureSink, Format, Link, Output, PageInfo};
 pub use error::QueryError;
 pub use feature::{CameraFeature, ContactFields};
 pub use filter::{CompareOp, Filter, Geometry, TemporalOp, TimeRange, Value};
-pub use page::Page;
+pub use page::{Page, compare, page_of};
+pub use params::{
+    parse_bbox, parse_datetime, parse_limit, parse_properties, parse_sortby, property_equality,
+};
 pub use query::{FeatureQuery, SortKey};
 pub use queryables::{Collection, Property, PropertyType};

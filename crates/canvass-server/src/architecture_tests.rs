@@ -3,14 +3,14 @@
 //! - no module imports a module that imports it back, directly or through others (the graph is
 //!   built from `use crate::…`, `use super::…` and inline `crate::…`/`super::…` paths, at module
 //!   granularity; the crate root only composes the areas and is left out);
-//! - `http` imports no area (`public`, `staff`, `admin`, `api`, `tiles`, `ops`);
+//! - `http` imports no area (`public`, `staff`, `admin`, `api`, `tiles`, `ops`, `ogc`);
 //! - no source file of canvass-server or canvass-cli holds SQL statement text: all SQL lives in
 //!   canvass-db beside the Rust that runs it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const AREAS: &[&str] = &["public", "staff", "admin", "api", "tiles", "ops"];
+const AREAS: &[&str] = &["public", "staff", "admin", "api", "tiles", "ops", "ogc"];
 
 type Module = Vec<String>;
 

@@ -11,6 +11,7 @@ mod contact_key_ring;
 mod edge;
 mod http;
 mod metrics;
+mod ogc;
 mod ops;
 pub mod public;
 mod rate_limit;
@@ -37,6 +38,7 @@ pub use canvass_tiles::{TileService, TileSettings};
 pub use contact_key_ring::ContactKeys;
 pub use http::{Access, AccessState, ClientInfo, Principal, Refusal, Routes, SessionSettings};
 pub use metrics::Metrics;
+pub use ogc::OgcSettings;
 pub use public::{Department, MapLibre, PublicSettings};
 pub use rate_limit::RateLimiter;
 pub use state::{AppParts, AppState};
@@ -85,6 +87,7 @@ pub fn routes() -> Routes<AppState> {
         .merge(admin::routes())
         .merge(api::routes())
         .merge(tiles::routes())
+        .merge(ogc::routes())
 }
 
 /// The application: [`routes`] behind authorization, metrics and limits.

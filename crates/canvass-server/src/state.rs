@@ -12,6 +12,7 @@ use crate::api_key_cache::ApiKeyCache;
 use crate::contact_key_ring::ContactKeys;
 use crate::http::{AccessState, SessionSettings};
 use crate::metrics::Metrics;
+use crate::ogc::{OgcSettings, OgcState};
 use crate::public::{PublicSettings, PublicState};
 use crate::rate_limit::RateLimiter;
 use crate::staff::StaffState;
@@ -57,6 +58,8 @@ pub struct AppParts {
     pub public: Arc<PublicSettings>,
     /// Outgoing mail.
     pub mailer: Arc<canvass_mail::Mailer>,
+    /// The OGC API's base URL and cursor key.
+    pub ogc: Arc<OgcSettings>,
 }
 
 impl FromRef<AppState> for Arc<Database> {
@@ -121,6 +124,17 @@ impl FromRef<AppState> for DisclosureState {
         DisclosureState {
             db: state.db.clone(),
             keys: state.contact_keys.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for OgcState {
+    fn from_ref(state: &AppState) -> Self {
+        OgcState {
+            tiles: state.tiles.clone(),
+            db: state.db.clone(),
+            keys: state.contact_keys.clone(),
+            settings: state.ogc.clone(),
         }
     }
 }

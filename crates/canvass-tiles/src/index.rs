@@ -168,6 +168,11 @@ impl Snapshot {
         self.bounds
     }
 
+    /// Every camera, in Morton order (the order a whole-collection download streams them).
+    pub fn cameras(&self) -> &[Camera] {
+        &self.cameras
+    }
+
     /// Number of cameras.
     pub fn len(&self) -> usize {
         self.cameras.len()

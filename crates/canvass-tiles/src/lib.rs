@@ -11,6 +11,8 @@
 //!   of a [`LonLat`] (great circle, nearest first, with distances), inside a polygon ring, or
 //!   inside a [`LonLatBox`]; each an [`index::Camera`] with its id, position and attributes.
 //!   [`index::Snapshot::in_tile`] gives a tile's cameras directly.
+//! - [`features`]: the `cameras` collection of the feeds answered from the snapshot (pages
+//!   of a [`canvass_feeds::FeatureQuery`], and every match streamed for a download).
 //! - [`follow_changes`] keeps the index current from the database's change feed by its commit
 //!   watermark, and evicts exactly the cached tiles a change touches; [`FollowerHooks`] lets the
 //!   host hear its own NOTIFY channels and the index size on the same connection.
@@ -19,6 +21,7 @@
 
 pub mod cache;
 mod error;
+pub mod features;
 mod follow;
 pub mod index;
 pub mod layers;

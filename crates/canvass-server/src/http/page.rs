@@ -21,7 +21,8 @@ pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · Canvass</title></head>\
+         <title>{} · Canvass</title>\
+         <link rel=\"stylesheet\" href=\"/static/canvass.css\"></head>\
          <body><main>{body}</main></body></html>\n",
         escape(title)
     )

@@ -38,6 +38,11 @@ button.danger{background:#a4000f}\
 .notice{background:#e8f1fa;border-left:6px solid #0b4f8a;padding:.75rem}\
 .hp{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}\
 #pin-map{height:260px;margin:.5rem 0;border:1px solid #5a5a5a;border-radius:4px}\
+table{border-collapse:collapse;margin:.5rem 0;font-size:.875rem}\
+th,td{border-bottom:1px solid #d0d0d0;padding:.25rem .45rem;text-align:left;vertical-align:top;white-space:nowrap}\
+.scroll{overflow-x:auto}\
+thead th{background:#eef3f8;border-bottom:2px solid #0b4f8a;white-space:normal;vertical-align:bottom}\
+main:has(table){max-width:none}\
 footer{max-width:40rem;margin:2rem auto;padding:1rem;border-top:1px solid #ccc;color:#4a4a4a;font-size:.95rem}\
 @media (min-width:48rem){main{padding:1.5rem}}\
 ";
