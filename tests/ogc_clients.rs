@@ -39,9 +39,13 @@ const DEMO_CAMERAS: &str = "300";
 const USER: &str = "analyst";
 
 /// The cameras every client must see: those of active registrations.
-const ACTIVE_IDS: &str =
-    "SELECT c.id FROM cameras c JOIN registrations r ON r.id = c.registration_id
+const ACTIVE: &str = "SELECT c.id, ST_X(c.location), ST_Y(c.location)
+    FROM cameras c JOIN registrations r ON r.id = c.registration_id
     WHERE r.status = 'active' ORDER BY c.id";
+
+/// How far (degrees) a client's position may be from the database's: coordinates are written
+/// rounded, and read back as floating point.
+const POSITION_TOLERANCE: f64 = 1e-6;
 
 /// One client run may take this long on a busy 2-core machine before it counts as hung.
 const CLIENT_TIME_LIMIT: Duration = Duration::from_secs(300);
@@ -49,20 +53,27 @@ const CLIENT_TIME_LIMIT: Duration = Duration::from_secs(300);
 /// Features per OWSLib page: not a divisor of the count, so the last page is a short one.
 const OWSLIB_PAGE: usize = 37;
 
+/// Features per QGIS request: the layer must follow the `next` links (QGIS would otherwise
+/// ask for the server's largest page).
+const QGIS_PAGE: usize = 50;
+
 /// Schemathesis examples per operation and per authentication scheme, unless
 /// `CANVASS_FUZZ_EXAMPLES` says otherwise.
-const FUZZ_EXAMPLES: u32 = 40;
+const FUZZ_EXAMPLES: u32 = 100;
 
 /// The fuzzer's seed unless `CANVASS_FUZZ_SEED` says otherwise.
 const FUZZ_SEED: u64 = 20_261_203;
 
-/// A demo server, an analyst's key, and the ids of the active cameras.
+/// A demo server, an analyst's key, and the active cameras.
 struct Demo {
     _db: TestDatabase,
     server: Server,
     key: String,
     url: String,
+    /// The active cameras' ids.
     active: BTreeSet<String>,
+    /// Their positions (longitude, latitude), in id order.
+    positions: Vec<[f64; 2]>,
     dir: tempfile::TempDir,
 }
 
@@ -76,16 +87,15 @@ impl Demo {
         let dir = tempfile::tempdir().unwrap();
         let server = Server::demo(&db.url, dir.path().to_str().unwrap(), DEMO_CAMERAS);
         let key = create_key(&db.url, "analyst");
-        let active: BTreeSet<String> = runtime.block_on(async {
+        let rows = runtime.block_on(async {
             let client = db.connect().await.unwrap();
-            client
-                .query(ACTIVE_IDS, &[])
-                .await
-                .unwrap()
-                .iter()
-                .map(|row| row.get::<_, i64>(0).to_string())
-                .collect()
+            client.query(ACTIVE, &[]).await.unwrap()
         });
+        let active: BTreeSet<String> = rows
+            .iter()
+            .map(|row| row.get::<_, i64>(0).to_string())
+            .collect();
+        let positions = rows.iter().map(|row| [row.get(1), row.get(2)]).collect();
         assert!(
             active.len() > 100,
             "the demo should have well over 100 active cameras, has {}",
@@ -97,6 +107,7 @@ impl Demo {
             server,
             key,
             active,
+            positions,
             dir,
         }
     }
@@ -238,13 +249,14 @@ fn feature_count(ogrinfo: &Ran) -> usize {
         .unwrap_or_else(|| panic!("no feature count:\n{}", ogrinfo.report()))
 }
 
-/// The `id` field of every feature `ogrinfo -al` printed.
+/// The feature id of every feature `ogrinfo -al` printed (`OGRFeature(cameras):ID`): the OAPIF
+/// driver takes the GeoJSON `id`, a GeoPackage copied with `-preserve_fid` keeps it.
 fn listed_ids(ogrinfo: &Ran) -> Vec<String> {
     ogrinfo
         .stdout
         .lines()
-        .filter_map(|line| line.trim().strip_prefix("id ("))
-        .filter_map(|rest| rest.split_once(" = ").map(|(_, id)| id.trim().to_owned()))
+        .filter_map(|line| line.strip_prefix("OGRFeature(cameras):"))
+        .map(|id| id.trim().to_owned())
         .collect()
 }
 
@@ -294,22 +306,17 @@ fn gdal_reads_and_copies_exactly_the_active_cameras_with_basic_auth() {
         &["-ro", "-al", "-geom=NO", &source, "cameras"],
     );
     assert!(all.success, "{}", all.report());
-    let features = all
-        .stdout
-        .lines()
-        .filter(|line| line.starts_with("OGRFeature(cameras):"))
-        .count();
-    assert_eq!(features, demo.active.len(), "{}", all.report());
-    assert_eq!(
-        unique(&listed_ids(&all), "ogrinfo -al"),
-        demo.active,
-        "{}",
-        all.report()
-    );
+    let ids = listed_ids(&all);
+    assert_eq!(ids.len(), demo.active.len(), "{}", all.report());
+    assert_eq!(unique(&ids, "ogrinfo -al"), demo.active, "{}", all.report());
 
     let gpkg = demo.path("cameras.gpkg");
     let gpkg = gpkg.to_str().unwrap();
-    let copy = gdal("ogr2ogr", auth, &["-f", "GPKG", gpkg, &source, "cameras"]);
+    let copy = gdal(
+        "ogr2ogr",
+        auth,
+        &["-f", "GPKG", "-preserve_fid", gpkg, &source, "cameras"],
+    );
     assert!(copy.success, "{}", copy.report());
     let copied = gdal("ogrinfo", None, &["-ro", "-so", gpkg, "cameras"]);
     assert!(copied.success, "{}", copied.report());
@@ -419,9 +426,14 @@ fn owslib_lists_collections_and_pages_the_active_cameras_with_basic_auth() {
         "{context}"
     );
     assert_eq!(seen["collection"], "cameras", "{context}");
+    let queryables = strings(&seen["queryables"]);
     assert!(
-        !strings(&seen["queryables"]).is_empty(),
-        "no queryables:\n{context}"
+        queryables.contains(&"placement".to_owned()),
+        "queryables:\n{context}"
+    );
+    assert!(
+        !queryables.contains(&"email".to_owned()),
+        "the cameras collection must not offer contact properties:\n{context}"
     );
 
     let pages = seen["pages"].as_array().unwrap();
@@ -459,14 +471,40 @@ fn owslib_lists_collections_and_pages_the_active_cameras_with_basic_auth() {
     eprintln!("owslib test: {:.1}s", started.elapsed().as_secs_f64());
 }
 
+/// `seen` (a list of `[lon, lat]`) holds exactly the positions of `truth`, each within
+/// [`POSITION_TOLERANCE`] (cameras may share a position, so each is matched once).
+fn assert_same_positions(seen: &Value, truth: &[[f64; 2]], context: &str) {
+    let mut unmatched: Vec<[f64; 2]> = seen
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| [p[0].as_f64().unwrap(), p[1].as_f64().unwrap()])
+        .collect();
+    assert_eq!(unmatched.len(), truth.len(), "positions:\n{context}");
+    for [lon, lat] in truth {
+        let found = unmatched.iter().position(|[x, y]| {
+            (x - lon).abs() <= POSITION_TOLERANCE && (y - lat).abs() <= POSITION_TOLERANCE
+        });
+        match found {
+            Some(index) => {
+                unmatched.swap_remove(index);
+            }
+            None => panic!("no feature at the active camera's {lon}, {lat}:\n{context}"),
+        }
+    }
+}
+
 #[test]
 fn pyqgis_loads_the_layer_with_basic_auth_and_nothing_without() {
     let started = Instant::now();
     let demo = Demo::start();
+    let page_size = QGIS_PAGE.to_string();
     let (seen, ran) = python_client(
         &demo,
         "qgis_oapif.py",
         &[
+            "--page-size",
+            &page_size,
             "--url",
             &demo.landing(),
             "--collection",
@@ -491,8 +529,16 @@ fn pyqgis_loads_the_layer_with_basic_auth_and_nothing_without() {
         Some(active),
         "{context}"
     );
-    let ids = strings(&with["ids"]);
-    assert_eq!(unique(&ids, "QGIS's layer"), demo.active, "{context}");
+
+    assert_same_positions(&with["positions"], &demo.positions, &context);
+    let pages = strings(&with["requests"])
+        .iter()
+        .filter(|url| url.contains("/items?") && url.contains("cursor="))
+        .count();
+    assert!(
+        pages + 1 >= demo.active.len().div_ceil(QGIS_PAGE),
+        "QGIS should have followed the next links:\n{context}"
+    );
 
     let without = &seen["without_auth"];
     assert_eq!(without["iterated"].as_u64(), Some(0), "{context}");
@@ -591,6 +637,17 @@ fn the_openapi_document_validates_and_fuzzing_finds_no_server_error_or_schema_br
     let examples: u32 = env_number("CANVASS_FUZZ_EXAMPLES", FUZZ_EXAMPLES);
     let seed: u64 = env_number("CANVASS_FUZZ_SEED", FUZZ_SEED);
     let base = api_base(&document, &demo.server.base);
+    let operations: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|path| {
+            let methods = [
+                "get", "put", "post", "delete", "options", "head", "patch", "trace",
+            ];
+            methods.iter().filter(|m| path.get(**m).is_some()).count()
+        })
+        .sum();
     let basic = format!("records:{key}");
     let bearer = format!("Authorization: Bearer {key}");
     // Basic authentication for the full run, then the Bearer header for a shorter one.
@@ -629,10 +686,12 @@ fn the_openapi_document_validates_and_fuzzing_finds_no_server_error_or_schema_br
             .env("COLUMNS", "160")
             .current_dir(demo.dir.path());
         let fuzzed = run_client(&format!("schemathesis ({scheme})"), &mut command);
-        if !fuzzed.success {
+        let tested = format!("Tested: {operations}");
+        if !fuzzed.success || !fuzzed.stdout.contains(&tested) {
             let server = demo.server.stderr_text();
             panic!(
-                "schemathesis with {scheme} authentication found failures (seed {seed}):\n{}\n--- server stderr ---\n{}",
+                "schemathesis with {scheme} authentication found failures or left operations \
+                 untested (want {tested:?}; seed {seed}):\n{}\n--- server stderr ---\n{}",
                 fuzzed.report(),
                 tail(&server, 10_000)
             );

@@ -4,7 +4,8 @@ In one QGIS process, with a fresh profile and a fresh authentication database:
 1. a Basic authentication configuration holds the user name and API key (QGIS 3.22 has no
    API-header method, so the key travels as the Basic password);
 2. the OAPIF layer with that configuration is loaded and its features are counted by
-   iterating them;
+   iterating them, with their positions, in pages of --page-size by the `next` links (every
+   URL QGIS asked for is recorded);
 3. the same layer without the configuration is loaded and counted: it must get nothing, and
    not from the HTTP disk cache the first layer filled either.
 
@@ -26,6 +27,7 @@ def parse_args():
     parser.add_argument("--collection", required=True)
     parser.add_argument("--user", required=True)
     parser.add_argument("--password", required=True, help="the API key")
+    parser.add_argument("--page-size", type=int, required=True, help="features per request")
     parser.add_argument("--result", required=True, help="file for the JSON result")
     return parser.parse_args()
 
@@ -66,11 +68,26 @@ def basic_auth_config(user, password):
     return config.id()
 
 
-def read_layer(url, collection, authcfg):
+def record_requests():
+    """The URLs of every request QGIS makes from now on, from any thread."""
+    from qgis.core import QgsNetworkAccessManager, QgsNetworkRequestParameters
+
+    urls = []
+
+    def created(request):
+        urls.append(request.request().url().toString())
+
+    # The signal is overloaded (the other form is deprecated and not emitted for every thread).
+    signal = QgsNetworkAccessManager.instance().requestAboutToBeCreated
+    signal[QgsNetworkRequestParameters].connect(created)
+    return urls
+
+
+def read_layer(url, collection, page_size, authcfg):
     """Loads the OAPIF layer and counts its features by iterating them."""
     from qgis.core import QgsVectorLayer
 
-    uri = f"url='{url}' typename='{collection}'"
+    uri = f"url='{url}' typename='{collection}' pageSize='{page_size}'"
     if authcfg:
         uri += f" authcfg='{authcfg}'"
     started = time.monotonic()
@@ -81,18 +98,19 @@ def read_layer(url, collection, authcfg):
         "feature_count": layer.featureCount(),
         "iterated": 0,
         "fields": [field.name() for field in layer.fields()],
-        "ids": [],
+        "positions": [],
         "error": "",
     }
     provider = layer.dataProvider()
     if provider is not None and provider.error().message():
         seen["error"] = provider.error().message()
     if layer.isValid():
-        id_index = layer.fields().indexOf("id")
+        # QGIS keeps the GeoJSON ids to itself (its feature ids are its own): the test
+        # matches the positions instead.
         for feature in layer.getFeatures():
             seen["iterated"] += 1
-            if id_index >= 0:
-                seen["ids"].append(str(feature.attribute(id_index)))
+            point = feature.geometry().asPoint()
+            seen["positions"].append([point.x(), point.y()])
         # After iterating, the provider knows the count for sure.
         seen["feature_count_after"] = layer.featureCount()
     seen["seconds"] = round(time.monotonic() - started, 2)
@@ -107,9 +125,16 @@ def main():
 
     result = {"qgis_version": Qgis.QGIS_VERSION}
     authcfg = basic_auth_config(args.user, args.password)
-    result["with_auth"] = read_layer(args.url, args.collection, authcfg)
+    requests = record_requests()
+    result["with_auth"] = read_layer(args.url, args.collection, args.page_size, authcfg)
+    # The downloader threads' signals reach this thread as events.
+    app.processEvents()
+    result["with_auth"]["requests"] = requests[:]
+    requests.clear()
     # Same process, same network cache: what the first layer fetched must not leak.
-    result["without_auth"] = read_layer(args.url, args.collection, None)
+    result["without_auth"] = read_layer(args.url, args.collection, args.page_size, None)
+    app.processEvents()
+    result["without_auth"]["requests"] = requests[:]
     with open(args.result, "w", encoding="utf-8") as out:
         json.dump(result, out, indent=1)
     del app
