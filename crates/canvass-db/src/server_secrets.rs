@@ -30,3 +30,29 @@ pub async fn shared_secret(client: &impl GenericClient, name: &str) -> Result<[u
         .try_into()
         .map_err(|_| DbError::Invalid(format!("server secret {name} is not 32 bytes")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    #[tokio::test]
+    async fn the_first_secret_made_is_the_one_every_server_reads() {
+        let db = TestDatabase::new().await.unwrap();
+        let client = db.connect().await.unwrap();
+        let first = shared_secret(&client, CURSOR_KEY).await.unwrap();
+        assert_eq!(shared_secret(&client, CURSOR_KEY).await.unwrap(), first);
+        assert_ne!(first, [0; 32]);
+        assert_ne!(shared_secret(&client, "another_key").await.unwrap(), first);
+        // Names are a closed pattern: nothing else is stored.
+        assert!(shared_secret(&client, "Robert'); --").await.is_err());
+        // The application's role may add a secret but never change or remove one.
+        client.batch_execute("SET ROLE canvass_app").await.unwrap();
+        assert!(
+            client
+                .batch_execute("DELETE FROM server_secrets")
+                .await
+                .is_err()
+        );
+    }
+}

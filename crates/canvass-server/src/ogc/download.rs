@@ -19,10 +19,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_feeds::crs::{AxisOrder, Transform};
 use canvass_feeds::encode::{self, Output, PageInfo};
 use canvass_feeds::{Collection, Filter};
-use canvass_tiles::Snapshot;
 use canvass_tiles::features::Matching;
+use canvass_tiles::{LonLat, Snapshot};
 use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -124,6 +125,12 @@ fn write_all(
             return;
         }
     };
+    // A CRS that cannot hold the cameras is refused before the answer starts, rather than
+    // cutting the file short at the first camera outside its area.
+    if let Err(refused) = holds_the_cameras(output, &snapshot) {
+        let _ = started.send(Err(refused));
+        return;
+    }
     if started.send(Ok(())).is_err() {
         return;
     }
@@ -147,6 +154,20 @@ fn write_all(
         tracing::info!(%error, "download ended early");
         let _ = chunks.blocking_send(Err(io::Error::other("the download ended early")));
     }
+}
+
+/// Whether the output CRS can give the corners of the cameras' extent.
+fn holds_the_cameras(output: &Output, snapshot: &Snapshot) -> Result<(), Exception> {
+    let Some([west, south, east, north]) = snapshot.bounds_lon_lat() else {
+        return Ok(());
+    };
+    let transform = Transform::new(output.crs(), AxisOrder::EastNorth)?;
+    for (lon, lat) in [(west, south), (west, north), (east, south), (east, north)] {
+        if let Ok(corner) = LonLat::new(lon, lat) {
+            transform.apply(corner)?;
+        }
+    }
+    Ok(())
 }
 
 /// Hands each write to the response body as one chunk, waiting while the reader is behind.
