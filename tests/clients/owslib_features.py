@@ -14,6 +14,7 @@ import sys
 import time
 from urllib.parse import parse_qsl, urlsplit
 
+import requests
 from owslib.ogcapi.features import Features
 from owslib.util import Authentication
 
@@ -72,10 +73,24 @@ def page_through(client, collection, limit):
         page = client.collection_items(collection, **dict(parse_qsl(parts.query)))
 
 
+def open_client(url, user, password):
+    """OWSLib's client, which reads the landing page at once, at `url` plus a trailing slash."""
+    try:
+        return Features(url, auth=Authentication(user, password))
+    except ValueError as error:
+        # The landing page was not JSON: say what OWSLib was answered.
+        landing = url.rstrip("/") + "/"
+        answer = requests.get(landing, auth=(user, password), timeout=30)
+        raise RuntimeError(
+            f"OWSLib could not read the landing page: GET {landing} answered "
+            f"{answer.status_code} {answer.headers.get('content-type')}: {answer.text[:300]!r}"
+        ) from error
+
+
 def main():
     args = parse_args()
     started = time.monotonic()
-    client = Features(args.url, auth=Authentication(args.user, args.password))
+    client = open_client(args.url, args.user, args.password)
     result = {
         "landing_links": [link.get("rel") for link in client.links],
         "conformance": client.conformance().get("conformsTo", []),
