@@ -23,6 +23,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/manage/{token}", "Public"),
     ("/metrics", "Public"),
     ("/ogc", "Requires(Feeds)"),
+    ("/ogc/", "Requires(Feeds)"),
     ("/ogc/api", "Requires(Feeds)"),
     ("/ogc/collections", "Requires(Feeds)"),
     ("/ogc/collections/{collectionId}", "Requires(Feeds)"),

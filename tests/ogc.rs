@@ -156,6 +156,7 @@ async fn every_route_answers_in_every_format() {
     let camera = active_ids(&s.db).await[0];
     let cases: Vec<(String, Option<&str>, &str)> = vec![
         (base.clone(), None, "application/json"),
+        (format!("{base}/"), None, "application/json"),
         (base.clone(), Some("text/html"), "text/html; charset=utf-8"),
         (format!("{base}?f=html"), None, "text/html; charset=utf-8"),
         (format!("{base}/conformance"), None, "application/json"),

@@ -680,27 +680,18 @@ fn bbox(spec: &str) -> Result<[f64; 4], String> {
     Ok([west, south, east, north])
 }
 
-/// `--case`: 1 to 64 letters, digits and `- _ / .`, as the disclosure API accepts.
+/// `--case`: a case number as every disclosure takes it.
 fn case_number(text: &str) -> Result<String, String> {
-    let case = text.trim();
-    let fits = (1..=64).contains(&case.len())
-        && case
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
-    if fits {
-        Ok(case.to_owned())
-    } else {
-        Err("a case number is 1 to 64 letters, digits and - _ / .".into())
-    }
+    canvass_model::disclosure::case_number(text).map_err(|e| e.to_string())
 }
 
-/// `--reason`: up to 500 characters of text on one line.
+/// `--reason`: as every disclosure takes it; given empty, it is a mistake, not "no reason".
 fn reason(text: &str) -> Result<String, String> {
-    let reason = text.trim();
-    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
-        return Err("a reason is 1 to 500 characters of text on one line".into());
+    match canvass_model::disclosure::reason(text) {
+        Ok(Some(reason)) => Ok(reason),
+        Ok(None) => Err("a reason, when given, is text, not only spaces".into()),
+        Err(e) => Err(e.to_string()),
     }
-    Ok(reason.to_owned())
 }
 
 #[derive(Debug, Args)]

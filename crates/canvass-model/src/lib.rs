@@ -7,6 +7,7 @@ pub mod access;
 pub mod address;
 pub mod camera;
 pub mod contact_seal;
+pub mod disclosure;
 pub mod csv;
 pub mod public_url;
 pub mod registration;

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use canvass_db::Database;
 use canvass_db::audit::{self, Event};
 use canvass_db::{DbError, registrations};
+use canvass_model::disclosure;
 use serde::{Deserialize, Serialize};
 
 use crate::contact_key_ring::ContactKeys;
@@ -49,29 +50,15 @@ pub(crate) async fn contact(
     Path(id): Path<i64>,
     Query(query): Query<DisclosureQuery>,
 ) -> Result<Response, Refusal> {
-    let Some(case) = query
-        .case
-        .as_deref()
-        .map(str::trim)
-        .filter(|c| valid_case_number(c))
-    else {
-        return Err(Refusal::new(
+    let case = disclosure::case_number(query.case.as_deref().unwrap_or_default()).map_err(|e| {
+        Refusal::new(
             StatusCode::BAD_REQUEST,
-            "a case number (1-64 letters, digits, - _ / .) is required to see contact details",
-        ));
-    };
-    let reason = query
-        .reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > 500 || r.chars().any(char::is_control)) {
-        return Err(Refusal::new(
-            StatusCode::BAD_REQUEST,
-            "reason must be at most 500 characters of text",
-        ));
-    }
-    match disclose(&state, &principal, &client, id, case, reason).await? {
+            format!("{e}; it is required to see contact details"),
+        )
+    })?;
+    let reason = disclosure::reason(query.reason.as_deref().unwrap_or_default())
+        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, e.to_string()))?;
+    match disclose(&state, &principal, &client, id, &case, reason.as_deref()).await? {
         Some(contact) => Ok(Json(contact).into_response()),
         None => Err(Refusal::new(
             StatusCode::NOT_FOUND,
@@ -132,11 +119,4 @@ async fn disclose(
         .map_err(DbError::pg("commit a disclosure"))
         .map_err(Refusal::unavailable)?;
     Ok(Some(contact))
-}
-
-fn valid_case_number(case: &str) -> bool {
-    (1..=64).contains(&case.len())
-        && case
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c))
 }

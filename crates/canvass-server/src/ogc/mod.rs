@@ -46,6 +46,8 @@ where
     let feeds = Access::Requires(Permission::Feeds);
     Routes::default()
         .route("/ogc", feeds, get(collections::landing))
+        // Clients that treat the landing page as a folder (OWSLib) ask for it with a slash.
+        .route("/ogc/", feeds, get(collections::landing))
         .route("/ogc/conformance", feeds, get(collections::conformance))
         .route("/ogc/api", feeds, get(openapi::document))
         .route("/ogc/collections", feeds, get(collections::collections))

@@ -12,6 +12,7 @@ use canvass_feeds::{
     Collection, FeatureQuery, Filter, Geometry, TemporalOp, params, parse_cql2_json,
     parse_cql2_text,
 };
+use canvass_model::disclosure;
 
 use super::exception::Exception;
 
@@ -45,9 +46,6 @@ const PAGING: &[&str] = &["limit", "cursor", "sortby"];
 const DISCLOSURE: &[&str] = &["case", "reason"];
 /// The most parameters read from one query string.
 const MAX_PARAMETERS: usize = 64;
-/// The longest case number and reason kept.
-const MAX_CASE_CHARS: usize = 64;
-const MAX_REASON_CHARS: usize = 500;
 
 /// A request, read and checked.
 #[derive(Debug, Clone)]
@@ -222,43 +220,21 @@ pub(crate) fn parse(
         csv_geometry,
         f: get("f").map(str::to_owned),
         cursor: get("cursor").map(str::to_owned),
-        case: text(get("case"), "case", MAX_CASE_CHARS, case_character)?,
-        reason: text(get("reason"), "reason", MAX_REASON_CHARS, |c| {
-            !c.is_control()
-        })?,
+        case: get("case")
+            .filter(|c| !c.trim().is_empty())
+            .map(disclosure::case_number)
+            .transpose()
+            .map_err(|e| Exception::bad_request(format!("case: {e}")))?,
+        reason: get("reason")
+            .map(disclosure::reason)
+            .transpose()
+            .map_err(|e| Exception::bad_request(format!("reason: {e}")))?
+            .flatten(),
         pairs: given
             .into_iter()
             .filter(|(n, _)| n != "f" && n != "cursor")
             .collect(),
     })
-}
-
-/// A case number's characters: letters, digits and `- _ / .`, as the contact route takes.
-fn case_character(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "-_/.".contains(c)
-}
-
-/// An optional free-text parameter: trimmed, at most `max` characters, each allowed.
-fn text(
-    value: Option<&str>,
-    name: &str,
-    max: usize,
-    allowed: impl Fn(char) -> bool,
-) -> Result<Option<String>, Exception> {
-    let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(None);
-    };
-    if value.chars().count() > max || !value.chars().all(allowed) {
-        return Err(Exception::bad_request(format!(
-            "{name} must be at most {max} characters of text{}",
-            if name == "case" {
-                " (letters, digits, - _ / .)"
-            } else {
-                ""
-            }
-        )));
-    }
-    Ok(Some(value.to_owned()))
 }
 
 #[cfg(test)]
