@@ -910,3 +910,182 @@ async fn downloads_stream_every_active_camera() {
     // California zone III, US feet: millions of feet, not degrees.
     assert!(features[0]["geometry"]["coordinates"][0].as_f64().unwrap() > 1_000_000.0);
 }
+
+/// POSTs `body` (CQL2 JSON) to `url` with `content_type`.
+async fn post_as(url: &str, key: &str, content_type: &str, body: String) -> (u16, Vec<u8>) {
+    let response = reqwest::Client::new()
+        .post(url)
+        .basic_auth("qgis", Some(key))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_filter_too_long_for_an_address_is_posted_and_paged_by_post() {
+    let s = setup("2000").await;
+    let items = format!("{}/ogc/collections/cameras/items", s.server.base);
+    let key = &s.analyst;
+    // A circle of 2,000 vertices around the demo city's middle, to a micro-degree: about 50 KB
+    // of CQL2 JSON, longer than most proxies let an address be once it is percent-encoded.
+    let client = s.db.connect().await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT ST_X(ST_Centroid(ST_Collect(location))), ST_Y(ST_Centroid(ST_Collect(location)))
+             FROM cameras",
+            &[],
+        )
+        .await
+        .unwrap();
+    let (x, y): (f64, f64) = (row.get(0), row.get(1));
+    let ring: Vec<[f64; 2]> = (0..=2000)
+        .map(|i| {
+            let a = f64::from(i % 2000) / 2000.0 * std::f64::consts::TAU;
+            let round = |v: f64| (v * 1e6).round() / 1e6;
+            [round(x + 0.01 * a.cos()), round(y + 0.008 * a.sin())]
+        })
+        .collect();
+    let polygon = serde_json::json!({ "type": "Polygon", "coordinates": [ring] });
+    let filter = serde_json::json!({
+        "op": "and",
+        "args": [
+            { "op": "s_intersects", "args": [{ "property": "geometry" }, polygon] },
+            { "op": "<>", "args": [{ "property": "placement" }, "interior"] },
+        ],
+    })
+    .to_string();
+    assert!(filter.len() > 40_000, "{}", filter.len());
+    let expected: Vec<i64> = client
+        .query(
+            "SELECT c.id FROM cameras c JOIN registrations r ON r.id = c.registration_id
+             WHERE r.status = 'active' AND c.placement <> 'interior'
+               AND ST_Intersects(c.location, ST_GeomFromGeoJSON($1)) ORDER BY c.id",
+            &[&polygon.to_string()],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        expected.len() > 60,
+        "the circle holds {} cameras",
+        expected.len()
+    );
+
+    // Paged by the next links, each POSTed with the body it carries, in the CQL2 media type
+    // and as plain JSON; bbox= in the address narrows nothing here but must be kept.
+    let mut url = format!("{items}?limit=25&bbox=-180,-90,180,90");
+    let mut seen = Vec::new();
+    let mut body = filter.clone();
+    for page_number in 0.. {
+        assert!(page_number < 100, "the paging does not end");
+        let content_type = if page_number % 2 == 0 {
+            "application/query-cql-json"
+        } else {
+            "application/json"
+        };
+        let (status, answer) = post_as(&url, key, content_type, body.clone()).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        let page: Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(
+            page["numberMatched"].as_u64().unwrap() as usize,
+            expected.len()
+        );
+        seen.extend(ids(&page));
+        let links = page["links"].as_array().unwrap();
+        assert!(
+            links.iter().all(|l| l["type"] != "text/html"),
+            "no HTML links for a POSTed query: {links:?}"
+        );
+        let Some(next) = links.iter().find(|l| l["rel"] == "next") else {
+            break;
+        };
+        assert_eq!(next["method"], "POST");
+        url = next["href"].as_str().unwrap().to_owned();
+        assert!(url.contains("bbox="), "{url}");
+        body = next["body"].to_string();
+    }
+    assert_eq!(seen, expected);
+
+    // A cursor of this query does not open another.
+    assert!(url.contains("cursor="), "{url}");
+    let other = r#"{"op":"=","args":[{"property":"kind"},"business"]}"#;
+    let (status, answer) = post_as(&url, key, "application/json", other.into()).await;
+    assert_eq!(status, 400, "{}", String::from_utf8_lossy(&answer));
+    assert!(String::from_utf8_lossy(&answer).contains("cursor"));
+
+    // Refusals, each an OGC exception naming the problem.
+    let deep = format!(
+        "{}{{\"op\":\"=\",\"args\":[{{\"property\":\"kind\"}},\"business\"]}}{}",
+        "{\"op\":\"not\",\"args\":[".repeat(2_500),
+        "]}".repeat(2_500)
+    );
+    let huge = format!(
+        "{{\"op\":\"=\",\"args\":[{{\"property\":\"kind\"}},\"{}\"]}}",
+        "x".repeat(1 << 20)
+    );
+    let cases: Vec<(String, &str, String, u16, &str)> = vec![
+        (items.clone(), "application/json", huge, 413, "65536"),
+        (items.clone(), "application/json", deep, 400, "filter"),
+        (
+            items.clone(),
+            "text/plain",
+            filter.clone(),
+            415,
+            "CQL2 JSON",
+        ),
+        (
+            items.clone(),
+            "application/json",
+            "{\"op\":".into(),
+            400,
+            "JSON",
+        ),
+        (
+            items.clone(),
+            "application/json",
+            "{\"op\":\"=\",\"args\":[{\"property\":\"email\"},\"a\"]}".into(),
+            400,
+            "email",
+        ),
+        (
+            format!("{items}?filter=kind%3D'x'"),
+            "application/json",
+            filter.clone(),
+            400,
+            "body",
+        ),
+        (
+            format!("{items}?f=html"),
+            "application/json",
+            filter.clone(),
+            400,
+            "html",
+        ),
+        (
+            format!("{items}?limit=100000000"),
+            "application/json",
+            filter.clone(),
+            400,
+            "10000",
+        ),
+    ];
+    for (url, content_type, body, status, says) in cases {
+        let shown = format!("{content_type} {} bytes to {url}", body.len());
+        let (got, answer) = post_as(&url, key, content_type, body).await;
+        assert_eq!(got, status, "{shown}: {}", String::from_utf8_lossy(&answer));
+        let exception: Value = serde_json::from_slice(&answer).unwrap();
+        let description = exception["description"].as_str().unwrap();
+        assert!(description.contains(says), "{shown}: {description}");
+    }
+    // The registry is intact and the server goes on.
+    assert_eq!(
+        json(&format!("{items}?limit=1"), key).await["numberMatched"],
+        active_ids(&s.db).await.len()
+    );
+}

@@ -100,12 +100,12 @@ fn page() -> PageInfo {
                 rel: "self".into(),
                 media_type: Some("application/geo+json".into()),
                 title: Some("This page".into()),
+                ..Link::default()
             },
             Link {
                 href: "https://canvass.example/ogc/collections/cameras/items?cursor=a\"b".into(),
                 rel: "next".into(),
-                media_type: None,
-                title: None,
+                ..Link::default()
             },
         ],
         time_stamp: Some(updated()),

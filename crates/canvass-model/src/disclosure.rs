@@ -55,7 +55,11 @@ mod tests {
         assert_eq!(case_number("A/B_c.9").as_deref(), Ok("A/B_c.9"));
         assert_eq!(case_number(&"9".repeat(64)).map(|c| c.len()), Ok(64));
         for bad in ["", "   ", "24 001", "24-001;drop", "ñ-1", "a\nb"] {
-            assert_eq!(case_number(bad), Err(DisclosureInputError::CaseNumber), "{bad:?}");
+            assert_eq!(
+                case_number(bad),
+                Err(DisclosureInputError::CaseNumber),
+                "{bad:?}"
+            );
         }
         assert!(case_number(&"9".repeat(65)).is_err());
     }
@@ -63,8 +67,14 @@ mod tests {
     #[test]
     fn reasons_are_optional_one_line_text() {
         assert_eq!(reason("  "), Ok(None));
-        assert_eq!(reason(" robo en curso ").unwrap().as_deref(), Some("robo en curso"));
-        assert_eq!(reason(&"é".repeat(500)).map(|r| r.map(|r| r.chars().count())), Ok(Some(500)));
+        assert_eq!(
+            reason(" robo en curso ").unwrap().as_deref(),
+            Some("robo en curso")
+        );
+        assert_eq!(
+            reason(&"é".repeat(500)).map(|r| r.map(|r| r.chars().count())),
+            Ok(Some(500))
+        );
         assert_eq!(reason(&"é".repeat(501)), Err(DisclosureInputError::Reason));
         assert_eq!(reason("two\nlines"), Err(DisclosureInputError::Reason));
     }

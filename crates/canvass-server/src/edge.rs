@@ -34,9 +34,9 @@ pub(crate) fn security_headers() -> [SetResponseHeaderLayer<HeaderValue>; 4] {
 }
 
 /// Bodies above `max` bytes get 413 before any handler runs, except on the paths for which
-/// `exempt` says yes (the public forms, whose handlers read up to their own, larger limit so
+/// `exempt` says yes: the public forms, whose handlers read up to their own, larger limit so
 /// that an oversized field is refused in the reader's language with the rest of the form
-/// kept).
+/// kept, and the OGC API's POSTed filters, refused as OGC exceptions by their own limit.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct BodyLimitLayer {
     /// Largest body accepted, in bytes.

@@ -148,7 +148,7 @@ impl Output {
 }
 
 /// A link of a GeoJSON FeatureCollection (OGC API `links`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Link {
     /// Where it points.
     pub href: String,
@@ -160,6 +160,12 @@ pub struct Link {
     /// For people.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The HTTP method to follow it with, when not GET (the next page of a POSTed query).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The body to send with `method`, as STAC API and OGC API – Records links carry it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<serde_json::Value>,
 }
 
 /// What follows the features of an answer. Formats without such members (CSV, FlatGeobuf)

@@ -53,6 +53,8 @@ fn code(status: StatusCode) -> &'static str {
         StatusCode::FORBIDDEN => "Forbidden",
         StatusCode::NOT_FOUND => "NotFound",
         StatusCode::NOT_ACCEPTABLE => "NotAcceptable",
+        StatusCode::PAYLOAD_TOO_LARGE => "PayloadTooLarge",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "UnsupportedMediaType",
         StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailable",
         s if s.is_client_error() => "InvalidRequest",
         _ => "ServerError",

@@ -34,6 +34,8 @@ pub(crate) const FEATURES: &[Format] = &[
     Format::FlatGeobuf,
     Format::Csv,
 ];
+/// The formats of a page of a POSTed query: those of a page but HTML.
+pub(crate) const SEARCH: &[Format] = &[Format::GeoJson, Format::FlatGeobuf, Format::Csv];
 /// The formats of one feature.
 pub(crate) const FEATURE: &[Format] = &[Format::GeoJson, Format::Html];
 /// The formats of a whole-collection download.

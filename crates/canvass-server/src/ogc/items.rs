@@ -6,6 +6,7 @@
 //! transaction as the read. Pages are encoded on a blocking thread too: the encoders hold a
 //! PROJ transformation, which must stay on the thread that made it.
 
+use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,18 +15,24 @@ use canvass_db::audit::Event;
 use canvass_db::features::Disclosure;
 use canvass_feeds::crs::Crs;
 use canvass_feeds::encode::{self, EncodeError, Output, PageInfo};
-use canvass_feeds::{CameraFeature, Collection, CompareOp, Cursor, Filter, Page, Property, Value};
+use canvass_feeds::filter::MAX_FILTER_BYTES;
+use canvass_feeds::{
+    CameraFeature, Collection, CompareOp, Cursor, Filter, Page, Property, Value, parse_cql2_json,
+};
 use chrono::Utc;
 
 use super::access::collection_for;
 use super::catalog::title;
 use super::exception::Exception;
-use super::format::{self, FEATURE, FEATURES, Format, vary_accept};
+use super::format::{self, FEATURE, FEATURES, Format, SEARCH, vary_accept};
 use super::html;
 use super::links::{link, with_query};
 use super::request::{self, FeatureRequest, Resource};
 use super::state::OgcState;
 use crate::http::{ClientInfo, Principal, Refusal};
+
+/// The media type of CQL2 JSON (OGC 21-065, CQL2).
+pub(crate) const CQL2_JSON: &str = "application/query-cql-json";
 
 /// The audit action of an answer that disclosed contacts.
 const DISCLOSE_ACTION: &str = "features.disclose";
@@ -42,18 +49,101 @@ pub(crate) async fn items(
     let collection = collection_for(&state, &principal, &client, &id).await?;
     let request = request::parse(collection, Resource::Items, raw.as_deref())?;
     let format = format::negotiate(request.f.as_deref(), &headers, FEATURES)?;
+    page(&state, &principal, &client, request, format, None).await
+}
+
+/// `POST /ogc/collections/{collectionId}/items`: a page as GET answers it, with a CQL2 JSON
+/// filter as the body, for a filter too long for an address (a polygon of thousands of
+/// vertices). Its `next` link says to POST the same body again; HTML is not offered, since a
+/// browser cannot follow such a link.
+pub(crate) async fn search(
+    State(state): State<OgcState>,
+    principal: Principal,
+    client: ClientInfo,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Exception> {
+    let collection = collection_for(&state, &principal, &client, &id).await?;
+    let text = filter_body(&headers, body).await?;
+    let mut request = request::parse(collection, Resource::Search, raw.as_deref())?;
+    let format = format::negotiate(request.f.as_deref(), &headers, SEARCH)?;
+    let filter = parse_cql2_json(collection, &text)?;
+    // The filter was read by our parser, which bounds its depth, so serde_json's own
+    // recursion limit cannot be what refuses it here.
+    let repost: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| Exception::bad_request(format!("the filter is not JSON: {e}")))?;
+    request.query.filter = Filter::all(request.query.filter.take().into_iter().chain([filter]));
+    page(&state, &principal, &client, request, format, Some(repost)).await
+}
+
+/// The body of a `POST …/items`: CQL2 JSON of at most [`MAX_FILTER_BYTES`], read no further.
+async fn filter_body(headers: &HeaderMap, body: Body) -> Result<String, Exception> {
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(media_type.as_deref(), Some(CQL2_JSON | "application/json")) {
+        return Err(Exception::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "the body of a POST is a CQL2 JSON filter, sent as {CQL2_JSON} or application/json"
+            ),
+        ));
+    }
+    let too_large = || {
+        Exception::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the filter is longer than {MAX_FILTER_BYTES} bytes, the most accepted"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > MAX_FILTER_BYTES as u64) {
+        return Err(too_large());
+    }
+    let bytes = axum::body::to_bytes(body, MAX_FILTER_BYTES)
+        .await
+        .map_err(|_| too_large())?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| Exception::bad_request("the filter is not UTF-8 text"))
+}
+
+/// A page of `request` in `format`, with its links; `repost` is the body a POSTed query's
+/// `next` link carries.
+async fn page(
+    state: &OgcState,
+    principal: &Principal,
+    client: &ClientInfo,
+    request: FeatureRequest,
+    format: Format,
+    repost: Option<serde_json::Value>,
+) -> Result<Response, Exception> {
+    let collection = request.query.collection;
     let after = request
         .cursor
         .as_deref()
         .map(|text| state.cursor_key().open(text, &request.query))
         .transpose()?;
-    let page = execute(&state, &principal, &client, &request, after).await?;
+    let page = execute(state, principal, client, &request, after).await?;
     let url = state.url(&format!("/ogc/collections/{collection}/items"));
     let next = page
         .next
         .as_ref()
         .map(|cursor| state.cursor_key().seal(cursor, &request.query));
-    let links = page_links(&state, &url, &request, format, next.as_deref());
+    let mut links = page_links(state, &url, &request, format, next.as_deref());
+    if let Some(body) = repost {
+        // Every link of this page names a query that only the body completes.
+        for link in links.iter_mut().filter(|l| l.rel != "collection") {
+            link.method = Some("POST".to_owned());
+            link.body = Some(body.clone());
+        }
+        links.retain(|l| l.media_type.as_deref() != Some(Format::Html.media_type()));
+    }
     let first_page = request
         .cursor
         .is_some()

@@ -12,6 +12,7 @@ pub(crate) fn link(href: String, rel: &str, format: Format, title: impl Into<Str
         rel: rel.to_owned(),
         media_type: Some(format.media_type().to_owned()),
         title: Some(title.into()),
+        ..Link::default()
     }
 }
 

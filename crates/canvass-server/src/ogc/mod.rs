@@ -64,7 +64,7 @@ where
         .route(
             "/ogc/collections/{collectionId}/items",
             feeds,
-            get(items::items),
+            get(items::items).post(items::search),
         )
         .route(
             "/ogc/collections/{collectionId}/items/{featureId}",
@@ -76,4 +76,12 @@ where
             feeds,
             get(download::download),
         )
+}
+
+/// Whether the handler of `path` reads its own body, within its own limit, so that a filter
+/// too long is refused as an OGC exception rather than by the edge's plain 413.
+pub(crate) fn reads_its_own_body(path: &str) -> bool {
+    path.strip_prefix("/ogc/collections/")
+        .and_then(|rest| rest.strip_suffix("/items"))
+        .is_some_and(|collection| !collection.is_empty() && !collection.contains('/'))
 }

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
+use canvass_feeds::filter::MAX_FILTER_BYTES;
 use canvass_feeds::query::{DEFAULT_LIMIT, MAX_LIMIT};
 use canvass_feeds::{Collection, Property};
 use serde_json::{Map, Value, json};
@@ -14,8 +15,9 @@ use serde_json::{Map, Value, json};
 use super::catalog::property_schema;
 use super::exception::Exception;
 use super::format::{
-    self, API, DOWNLOAD, FEATURE, FEATURES, Format, METADATA, SCHEMA, vary_accept,
+    self, API, DOWNLOAD, FEATURE, FEATURES, Format, METADATA, SCHEMA, SEARCH, vary_accept,
 };
+use super::items::CQL2_JSON;
 use super::state::OgcState;
 
 /// `GET /ogc/api`.
@@ -99,6 +101,9 @@ fn get(id: &str, summary: &str, parameters: Vec<Value>, responses: Value) -> Val
 const METADATA_REFUSALS: &[&str] = &["400", "401", "403", "406", "503"];
 /// Every refusal a route of one collection can give.
 const COLLECTION_REFUSALS: &[&str] = &["400", "401", "403", "404", "406", "503"];
+/// Every refusal a POSTed query can give: those of a collection, and a body too long or of
+/// another media type.
+const SEARCH_REFUSALS: &[&str] = &["400", "401", "403", "404", "406", "413", "415", "503"];
 
 /// The parameters of the output (every resource of features).
 fn output_parameters(formats: &[Format]) -> Vec<Value> {
@@ -212,8 +217,38 @@ pub(crate) fn definition(base_url: &str) -> Value {
             "schema": { "type": "array", "items": { "type": "string", "pattern": "^[+-]?[a-z_]+$" } },
         }),
     ];
+    let mut search_parameters = items_parameters.clone();
     items_parameters.extend(output_parameters(FEATURES));
     items_parameters.extend(query_parameters());
+    search_parameters.extend(output_parameters(SEARCH));
+    search_parameters.extend(
+        query_parameters()
+            .into_iter()
+            .filter(|p| !p["name"].as_str().is_some_and(|n| n.starts_with("filter"))),
+    );
+    let mut items = get(
+        "getFeatures",
+        "A page of features",
+        items_parameters,
+        responses(
+            "A page of features; `next` links to the following one",
+            content(FEATURES, &reference("schemas", "featureCollection")),
+            COLLECTION_REFUSALS,
+        ),
+    );
+    let filter_body = json!({ "schema": { "type": "object" } });
+    items["post"] = json!({
+        "operationId": "searchFeatures",
+        "summary": "A page of the features a CQL2 JSON filter in the body selects",
+        "description": format!("For a filter too long for an address (at most {MAX_FILTER_BYTES} bytes). \
+                        The `next` link carries `\"method\": \"POST\"` and the body to send again."),
+        "parameters": search_parameters,
+        "requestBody": {
+            "required": true,
+            "content": { CQL2_JSON: filter_body, "application/json": filter_body },
+        },
+        "responses": responses("A page of features; `next` links to the following one", content(SEARCH, &reference("schemas", "featureCollection")), SEARCH_REFUSALS),
+    });
     let mut download_parameters = vec![collection_id.clone()];
     download_parameters.extend(output_parameters(DOWNLOAD));
     download_parameters.extend(query_parameters());
@@ -254,8 +289,7 @@ pub(crate) fn definition(base_url: &str) -> Value {
                 responses("The collection", content(METADATA, &reference("schemas", "collection")), COLLECTION_REFUSALS)),
             "/ogc/collections/{collectionId}/queryables": get("getQueryables", "What a filter may name", vec![collection_id.clone(), f_parameter(SCHEMA)],
                 responses("The queryables, as a JSON Schema", content(SCHEMA, &reference("schemas", "queryables")), COLLECTION_REFUSALS)),
-            "/ogc/collections/{collectionId}/items": get("getFeatures", "A page of features", items_parameters,
-                responses("A page of features; `next` links to the following one", content(FEATURES, &reference("schemas", "featureCollection")), COLLECTION_REFUSALS)),
+            "/ogc/collections/{collectionId}/items": items,
             "/ogc/collections/{collectionId}/items/{featureId}": get("getFeature", "One feature", item_parameters,
                 responses("The feature", content(FEATURE, &reference("schemas", "feature")), COLLECTION_REFUSALS)),
             "/ogc/collections/{collectionId}/download": get("getDownload", "Every matching feature in one streamed file (cameras only)", download_parameters,
@@ -285,6 +319,8 @@ pub(crate) fn definition(base_url: &str) -> Value {
                 },
                 "404": { "description": "No such collection or feature.", "content": exception["content"] },
                 "406": { "description": "None of the formats in Accept is available.", "content": exception["content"] },
+                "413": { "description": "The filter in the body is too long.", "content": exception["content"] },
+                "415": { "description": "The body is not CQL2 JSON.", "content": exception["content"] },
                 "503": { "description": "The camera index is still loading, or the database is unavailable.", "content": exception["content"] },
             },
             "schemas": schemas(),
@@ -321,6 +357,8 @@ fn schemas() -> Value {
                 "rel": { "type": "string" },
                 "type": { "type": "string" },
                 "title": { "type": "string" },
+                "method": { "type": "string", "enum": ["POST"] },
+                "body": { "type": "object" },
             },
         },
         "links": { "type": "array", "items": reference("schemas", "link") },
@@ -438,6 +476,8 @@ mod tests {
             .policies()
             .into_iter()
             .map(|(path, _)| path)
+            // An alias of /ogc for clients that add a slash, not an operation of its own.
+            .filter(|path| *path != "/ogc/")
             .collect();
         for route in &routes {
             assert!(

@@ -25,21 +25,18 @@ pub(crate) enum Resource {
     Item,
     /// `/download`: every match, unsorted and unpaged, with every filter.
     Download,
+    /// `POST /items`: as `Items`, but the CQL2 filter is the body, not a parameter.
+    Search,
 }
 
 /// Parameters every resource takes.
 const OUTPUT: &[&str] = &["f", "crs", "properties"];
 /// Parameters of the resources that write CSV.
 const CSV: &[&str] = &["csv-geometry"];
-/// Parameters that narrow a query.
-const FILTERS: &[&str] = &[
-    "bbox",
-    "bbox-crs",
-    "datetime",
-    "filter",
-    "filter-lang",
-    "filter-crs",
-];
+/// Parameters that narrow a query by place and time.
+const FILTERS: &[&str] = &["bbox", "bbox-crs", "datetime"];
+/// Parameters of a CQL2 filter in the address.
+const CQL2: &[&str] = &["filter", "filter-lang", "filter-crs"];
 /// Parameters of paging.
 const PAGING: &[&str] = &["limit", "cursor", "sortby"];
 /// Parameters that say why personal data is asked for (recorded in the audit trail).
@@ -80,9 +77,10 @@ impl FeatureRequest {
 
 fn allowed(resource: Resource, collection: Collection, name: &str) -> bool {
     let lists: &[&[&str]] = match resource {
-        Resource::Items => &[OUTPUT, CSV, FILTERS, PAGING],
+        Resource::Items => &[OUTPUT, CSV, FILTERS, CQL2, PAGING],
         Resource::Item => &[OUTPUT],
-        Resource::Download => &[OUTPUT, CSV, FILTERS],
+        Resource::Download => &[OUTPUT, CSV, FILTERS, CQL2],
+        Resource::Search => &[OUTPUT, CSV, FILTERS, PAGING],
     };
     lists.iter().any(|list| list.contains(&name))
         || (collection.discloses_contacts() && DISCLOSURE.contains(&name))
@@ -116,6 +114,12 @@ pub(crate) fn parse(
             )));
         }
         given.push((name.into_owned(), value.into_owned()));
+    }
+    if resource == Resource::Search && given.iter().any(|(name, _)| CQL2.contains(&name.as_str())) {
+        return Err(Exception::bad_request(
+            "the filter of a POST is its body, in CQL2 JSON; leave filter, filter-lang and \
+             filter-crs out of the address",
+        ));
     }
     let unknown: Vec<String> = given
         .iter()
@@ -196,7 +200,7 @@ pub(crate) fn parse(
             .map(|p| params::parse_properties(collection, p))
             .transpose()?,
         limit: match resource {
-            Resource::Items => Some(params::parse_limit(get("limit"))?),
+            Resource::Items | Resource::Search => Some(params::parse_limit(get("limit"))?),
             Resource::Item => Some(1),
             Resource::Download => None,
         },
