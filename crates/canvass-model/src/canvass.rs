@@ -26,8 +26,11 @@ pub const MAX_RADIUS_M: f64 = 5_000.0;
 /// A polygon or a buffered route fits in a box this many metres on a side: the box of the
 /// largest circle, so that no area shape costs more than the largest radius.
 pub const MAX_AREA_SPAN_M: f64 = 2.0 * MAX_RADIUS_M;
-/// Most positions of a polygon (all rings together) or of a route.
+/// Most positions of a polygon (all rings together).
 pub const MAX_VERTICES: usize = 10_000;
+/// Most positions of a route: it is searched segment by segment, each segment's buffered box
+/// on its own, so its cost grows with the segments, not only with the area.
+pub const MAX_ROUTE_POSITIONS: usize = 1_000;
 /// Buffer around a route when the request gives none, in metres.
 pub const DEFAULT_BUFFER_M: f64 = 100.0;
 /// Smallest route buffer, in metres.
@@ -480,10 +483,10 @@ fn check_route(
         return refuse(FIELD, "must be a GeoJSON LineString");
     }
     let count = route.coordinates.len();
-    if count > MAX_VERTICES {
+    if count > MAX_ROUTE_POSITIONS {
         return refuse(
             FIELD,
-            format!("has {count} positions; at most {MAX_VERTICES} are accepted"),
+            format!("has {count} positions; at most {MAX_ROUTE_POSITIONS} are accepted"),
         );
     }
     let line = route
