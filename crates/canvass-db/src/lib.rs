@@ -4,6 +4,7 @@
 //! - [`connect`]: where the database is ([`Target`]) and the connection pool.
 //! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
 //! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
+//! - [`canvasses`]: the officer's canvasses, the cameras they found, and each outcome.
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - [`intake`]: registration intake, shared by the public form and the bulk import.
 //! - [`places`]: imported address points and the jurisdiction; geocoding and the boundary test.
@@ -12,6 +13,7 @@
 pub mod access;
 pub mod audit;
 pub mod camera_points;
+pub mod canvasses;
 pub mod change_feed;
 pub mod cluster;
 pub mod connect;
