@@ -101,7 +101,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ))
         .layer(edge::BodyLimitLayer {
             max: limits.max_body_bytes,
-            exempt: public::reads_its_own_body,
+            exempt: |path| public::reads_its_own_body(path) || api::reads_its_own_body(path),
         })
         .layer(content_security_policy)
         .layer(no_framing)

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use canvass_db::Database;
+use canvass_model::canvass::CaseNumberPattern;
 use canvass_tiles::TileService;
 
-use crate::api::DisclosureState;
+use crate::api::{CanvassState, DisclosureState};
 use crate::api_key_cache::ApiKeyCache;
 use crate::contact_key_ring::ContactKeys;
 use crate::http::{AccessState, SessionSettings};
@@ -57,6 +58,8 @@ pub struct AppParts {
     pub public: Arc<PublicSettings>,
     /// Outgoing mail.
     pub mailer: Arc<canvass_mail::Mailer>,
+    /// The department's case-number format, which every canvass must match.
+    pub case_numbers: Arc<CaseNumberPattern>,
 }
 
 impl FromRef<AppState> for Arc<Database> {
@@ -121,6 +124,17 @@ impl FromRef<AppState> for DisclosureState {
         DisclosureState {
             db: state.db.clone(),
             keys: state.contact_keys.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for CanvassState {
+    fn from_ref(state: &AppState) -> Self {
+        CanvassState {
+            db: state.db.clone(),
+            keys: state.contact_keys.clone(),
+            tiles: state.tiles.clone(),
+            case_numbers: state.case_numbers.clone(),
         }
     }
 }
