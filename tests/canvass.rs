@@ -796,6 +796,77 @@ async fn contacts_only_with_pii_every_canvass_and_disclosure_audited() {
     assert_eq!(placed["address"], json!(point.0));
 }
 
+/// A signed-in person: the session cookie and the session's CSRF token.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+/// Adds the officer `ana.garcia` and signs her in through the login form.
+async fn sign_in(url: &str, base: &str) -> Session {
+    const PASSWORD: &str = "correct horse battery staple";
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let args = [
+            "user",
+            "add",
+            "ana.garcia",
+            "--role",
+            "officer",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ];
+        let output = canvass_e2e::run_with_stdin(&args, format!("{PASSWORD}\n").as_bytes());
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    })
+    .await
+    .unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let csrf_field = |page: &str| -> String {
+        let after = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
+        after.split('"').next().unwrap().to_owned()
+    };
+    let cookie = |response: &reqwest::Response, name: &str| -> String {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .unwrap()
+    };
+    let form = browser.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = cookie(&form, "canvass_login_csrf");
+    let login_csrf = csrf_field(&form.text().await.unwrap());
+    let signed_in = browser
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "username=ana.garcia&password=correct+horse+battery+staple&code=&csrf={login_csrf}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let session = cookie(&signed_in, "canvass_session");
+    let account = browser
+        .get(format!("{base}/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    Session {
+        csrf: csrf_field(&account.text().await.unwrap()),
+        cookie: session,
+    }
+}
+
 #[tokio::test]
 async fn bad_requests_are_refused_naming_the_field() {
     let mut s = setup("300").await;
@@ -1054,6 +1125,56 @@ async fn bad_requests_are_refused_naming_the_field() {
         assert_eq!(status, want, "{text}");
         assert!(text.contains(says), "{text} lacks {says:?}");
     }
+    // A status note over the 64 KiB a status change may hold.
+    let (status, text) = call(
+        reqwest::Method::PATCH,
+        &format!("{base}/api/v1/canvasses/{id}/cameras/1"),
+        &officer,
+        Some("application/json"),
+        Some(
+            format!(
+                r#"{{"status": "contacted", "note": "{}"}}"#,
+                "x".repeat(70_000)
+            )
+            .into_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(status, 413, "{text}");
+
+    // A person signed in with a password sends the session's CSRF token with a change.
+    let session = sign_in(&s.db.url, &base).await;
+    let post_as_session = |csrf: Option<String>| {
+        let (url, cookie, body) = (
+            format!("{base}/api/v1/canvasses"),
+            session.cookie.clone(),
+            serde_json::to_vec(&good).unwrap(),
+        );
+        async move {
+            let mut request = reqwest::Client::new()
+                .post(url)
+                .header("cookie", cookie)
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(csrf) = csrf {
+                request = request.header("x-csrf-token", csrf);
+            }
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (status, text) = post_as_session(None).await;
+    assert_eq!(status, 403, "{text}");
+    assert!(text.contains("CSRF"), "{text}");
+    let (status, text) = post_as_session(Some("forged".into())).await;
+    assert_eq!(status, 403, "{text}");
+    let (status, text) = post_as_session(Some(session.csrf.clone())).await;
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap()["created_by"],
+        "ana.garcia"
+    );
+
     let stderr = s.server.stderr_text();
     assert!(!stderr.contains("panicked"), "{stderr}");
 }

@@ -88,9 +88,13 @@ async fn json_body<T: DeserializeOwned>(
         return Err(too_large());
     }
     let bytes = axum::body::to_bytes(body, limit).await.map_err(|e| {
-        let limited = std::error::Error::source(&e)
-            .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
-            || e.to_string().contains("length limit");
+        // The limit may be this one or the server's, each wrapped once or more.
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        let mut limited = false;
+        while let Some(error) = cause {
+            limited |= error.is::<http_body_util::LengthLimitError>();
+            cause = error.source();
+        }
         if limited {
             too_large()
         } else {

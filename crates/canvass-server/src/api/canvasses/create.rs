@@ -14,13 +14,12 @@ use canvass_db::audit::{self, Event};
 use canvass_db::canvasses::{self, Finding, NewCanvass};
 use canvass_db::places::{self, Located};
 use canvass_model::canvass::{
-    CanvassBody, CanvassRequest, Incident, SearchArea, faces_incident, footage_until,
-    walked_radius_m,
+    CanvassBody, Incident, SearchArea, faces_incident, footage_until, walked_radius_m,
 };
 use canvass_tiles::index::{Camera, Snapshot};
 use canvass_tiles::search::{bearing_deg, distance_m};
 use canvass_tiles::{LonLat, TilesError};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use tokio_postgres::GenericClient;
 
@@ -78,14 +77,34 @@ pub(crate) async fn create(
         } => Some(walked_radius_m(last_seen_at, speed_kmh, now)),
         _ => None,
     };
-    let found = search(&snapshot, incident, &request.area, radius_m)
-        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
-    let earlier = previous.as_ref().map(|(_, cameras)| cameras);
-    let findings: Vec<Finding> = found
-        .iter()
-        .take(MAX_CAMERAS)
-        .map(|(camera, distance)| finding(camera, *distance, incident, &request, earlier))
-        .collect();
+    let (previous_id, earlier) = match previous {
+        Some((id, cameras)) => (Some(id), Some(cameras)),
+        None => (None, None),
+    };
+    // The search is CPU work (a 5 km circle in a dense city reads hundreds of thousands of
+    // cameras): off the async workers.
+    let (area, incident_time) = (request.area.clone(), request.incident_time);
+    let searched = tokio::task::spawn_blocking(move || {
+        let found = search(&snapshot, incident, &area, radius_m)?;
+        let findings: Vec<Finding> = found
+            .iter()
+            .take(MAX_CAMERAS)
+            .map(|(camera, distance)| {
+                finding(camera, *distance, incident, incident_time, earlier.as_ref())
+            })
+            .collect();
+        Ok::<_, TilesError>((found.len(), findings))
+    })
+    .await
+    .map_err(|e| {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the camera search failed",
+        )
+        .caused_by(e)
+    })?;
+    let (found, findings) =
+        searched.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
     let address = match &request.incident {
         Incident::Address(address) => Some(address.as_str()),
         Incident::At(_) => None,
@@ -100,8 +119,8 @@ pub(crate) async fn create(
             incident_time: request.incident_time,
             area: &request.area,
             radius_m,
-            found: found.len(),
-            previous_id: previous.as_ref().map(|(id, _)| *id),
+            found,
+            previous_id,
             created_by: &principal.actor,
         },
         &findings,
@@ -127,7 +146,7 @@ pub(crate) async fn create(
             .details(json!({
                 "canvass_id": id,
                 "area": request.area.kind().as_str(),
-                "found": found.len(),
+                "found": found,
                 "kept": kept.len(),
             }))
     };
@@ -224,7 +243,7 @@ fn finding(
     camera: &Camera,
     distance: f64,
     incident: LonLat,
-    request: &CanvassRequest,
+    incident_time: DateTime<Utc>,
     earlier: Option<&HashSet<i64>>,
 ) -> Finding {
     let at = camera.lon_lat();
@@ -237,10 +256,7 @@ fn finding(
         distance_m: distance as f32,
         bearing_deg: bearing as f32,
         faces_incident: faces_incident(camera.wedge(), bearing_deg(at, incident), distance),
-        footage_until: footage_until(
-            request.incident_time,
-            camera.retention_days().map(i32::from),
-        ),
+        footage_until: footage_until(incident_time, camera.retention_days().map(i32::from)),
         new_since_previous: earlier.map(|ids| !ids.contains(&camera_id)),
     }
 }
