@@ -11,7 +11,7 @@ use canvass_db::connect::PoolOptions;
 use crate::cli::{GlobalArgs, KeyAction, UserAction};
 
 /// The operator at the command line, as the audit trail names them.
-fn operator() -> Actor {
+pub(crate) fn operator() -> Actor {
     let who = std::env::var("SUDO_USER")
         .or_else(|_| std::env::var("USER"))
         .unwrap_or_else(|_| "unknown".into());

@@ -181,6 +181,9 @@ pub enum Command {
         #[command(subcommand)]
         action: ImportAction,
     },
+    /// Write the active cameras to a GIS file through GDAL (GeoPackage, Shapefile, KML, CSV,
+    /// FlatGeobuf, GeoJSON); with --pii, their owners' contacts too. Every export is audited.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -678,4 +681,77 @@ pub struct RegistrationArgs {
         value_name = "NAME"
     )]
     pub department_name: String,
+}
+
+/// `--bbox`: west, south, east, north in degrees of longitude and latitude, read as the feeds
+/// read `bbox=`.
+fn bbox(spec: &str) -> Result<[f64; 4], String> {
+    let [west, south, east, north] = canvass_feeds::parse_bbox(spec).map_err(|e| e.to_string())?;
+    if !(-180.0..=180.0).contains(&west) || !(-180.0..=180.0).contains(&east) {
+        return Err("longitudes must be within -180 to 180".into());
+    }
+    if !(-90.0..=90.0).contains(&south) || !(-90.0..=90.0).contains(&north) {
+        return Err("latitudes must be within -90 to 90".into());
+    }
+    Ok([west, south, east, north])
+}
+
+/// `--case`: 1 to 64 letters, digits and `- _ / .`, as the disclosure API accepts.
+fn case_number(text: &str) -> Result<String, String> {
+    let case = text.trim();
+    let fits = (1..=64).contains(&case.len())
+        && case
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c));
+    if fits {
+        Ok(case.to_owned())
+    } else {
+        Err("a case number is 1 to 64 letters, digits and - _ / .".into())
+    }
+}
+
+/// `--reason`: up to 500 characters of text on one line.
+fn reason(text: &str) -> Result<String, String> {
+    let reason = text.trim();
+    if reason.is_empty() || reason.chars().count() > 500 || reason.chars().any(char::is_control) {
+        return Err("a reason is 1 to 500 characters of text on one line".into());
+    }
+    Ok(reason.to_owned())
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file to write; its extension gives the format unless --format does (.gpkg, .shp,
+    /// .kml, .csv, .fgb, .geojson). Written beside itself first and moved into place at the
+    /// end, so a failed export leaves nothing.
+    pub file: PathBuf,
+    /// Output format (GDAL driver name).
+    #[arg(long, value_enum, ignore_case = true)]
+    pub format: Option<crate::export_file::Format>,
+    /// Coordinate system of the output, e.g. EPSG:2227 (California zone III, US feet); any
+    /// EPSG code PROJ knows. Coordinates are written x then y (longitude, easting first).
+    /// Default: EPSG:4326, longitude/latitude.
+    #[arg(long, value_name = "EPSG:N", value_parser = crate::export_file::parse_crs)]
+    pub crs: Option<canvass_feeds::Crs>,
+    /// Only the cameras in this box: west,south,east,north in degrees (edges included).
+    #[arg(long, value_name = "W,S,E,N", value_parser = bbox, allow_hyphen_values = true)]
+    pub bbox: Option<[f64; 4]>,
+    /// Only the cameras this CQL2 text filter selects, as the feeds' `filter=` does, e.g.
+    /// "kind = 'business' AND views = 'street'" (with --pii, address, language and
+    /// contact_method too).
+    #[arg(long, value_name = "CQL2", allow_hyphen_values = true)]
+    pub filter: Option<String>,
+    /// Include the owners' contact details (name, e-mail, phone, address, language). Needs
+    /// --case; the audit row lists every camera whose owner was disclosed.
+    #[arg(long)]
+    pub pii: bool,
+    /// The case number the contacts are disclosed for (with --pii).
+    #[arg(long, value_name = "N", value_parser = case_number)]
+    pub case: Option<String>,
+    /// Why the contacts are needed, recorded in the audit trail (with --pii).
+    #[arg(long, value_name = "TEXT", value_parser = reason)]
+    pub reason: Option<String>,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
 }

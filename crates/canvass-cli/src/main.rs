@@ -11,6 +11,8 @@ mod contact_key_command;
 mod contact_key_file;
 mod db_command;
 mod demo_command;
+mod export_command;
+mod export_file;
 mod import_command;
 mod import_registrations;
 mod mail_command;
@@ -116,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit { action } => audit_command::run(&cli.global, action).await,
         Command::Mail { action } => mail_command::run(&cli.global, action).await,
         Command::Import { action } => import_command::run(&cli.global, action).await,
+        Command::Export(args) => export_command::run(&cli.global, args).await,
     }
 }
 

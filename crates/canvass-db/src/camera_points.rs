@@ -54,19 +54,42 @@ pub struct CameraPoint {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Watermark(pub u64);
 
+/// The last change of an active camera: its own row's or its registration's.
+macro_rules! camera_updated_at {
+    () => {
+        "GREATEST(c.updated_at, r.updated_at)"
+    };
+}
+/// The day the owner last confirmed the entry, in UTC.
+macro_rules! camera_verified_on {
+    () => {
+        "(r.verified_at AT TIME ZONE 'UTC')::date"
+    };
+}
+
+/// The active cameras (`c`) with their registrations (`r`): the columns [`point`] reads (0 to
+/// 13), then `$columns`, then `$joins`, then `$where` after the status test.
 macro_rules! active_cameras {
     ($where:literal) => {
+        $crate::camera_points::active_cameras!("", "", $where)
+    };
+    ($columns:literal, $joins:literal, $where:literal) => {
         concat!(
             "SELECT c.id, ST_X(c.location), ST_Y(c.location), c.placement, c.views, \
                     c.facing_deg, c.fov_deg, c.range_m, c.retention_days, c.recording_mode, \
-                    c.can_export, r.kind, (r.verified_at AT TIME ZONE 'UTC')::date, \
-                    GREATEST(c.updated_at, r.updated_at) \
-               FROM cameras c JOIN registrations r ON r.id = c.registration_id \
-              WHERE r.status = 'active'",
+                    c.can_export, r.kind, ",
+            $crate::camera_points::camera_verified_on!(),
+            ", ",
+            $crate::camera_points::camera_updated_at!(),
+            $columns,
+            " FROM cameras c JOIN registrations r ON r.id = c.registration_id",
+            $joins,
+            " WHERE r.status = 'active'",
             $where
         )
     };
 }
+pub(crate) use {active_cameras, camera_updated_at, camera_verified_on};
 
 const LOAD_ACTIVE: &str = active_cameras!("");
 pub(crate) const FETCH_ACTIVE: &str = active_cameras!(" AND c.id = ANY($1)");

@@ -103,6 +103,14 @@ pub enum DbError {
         "no jurisdiction boundary is loaded; an administrator must run `canvass import boundary FILE`"
     )]
     NoJurisdiction,
+    /// A feature query that cannot be answered as asked: the caller's mistake.
+    #[error(transparent)]
+    Query(#[from] canvass_feeds::QueryError),
+    /// `camera_contacts` was asked without a disclosure to audit and the keys to open it.
+    #[error(
+        "camera_contacts is answered only with a disclosure: an audit event and the contact keys"
+    )]
+    DisclosureRequired,
 }
 
 impl DbError {

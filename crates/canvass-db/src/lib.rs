@@ -5,6 +5,8 @@
 //! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
 //! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
 //! - [`canvasses`]: the officer's canvasses, the cameras they found, and each outcome.
+//! - [`features`]: the feature-query core's SQL executor (filters, keyset pages, audited
+//!   contact disclosure, streaming exports).
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - [`intake`]: registration intake, shared by the public form and the bulk import.
 //! - [`places`]: imported address points and the jurisdiction; geocoding and the boundary test.
@@ -20,13 +22,14 @@ pub mod connect;
 pub mod contacts;
 pub mod demo;
 mod error;
+pub mod features;
 pub mod intake;
 pub mod migrate;
 mod pg_binaries;
 pub mod places;
 pub mod registrations;
 pub mod sessions;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use cluster::{ClusterState, EmbeddedCluster, StartMode};

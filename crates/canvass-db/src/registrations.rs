@@ -488,7 +488,7 @@ pub struct OpenedContact {
 
 /// The one opener of sealed contact rows: `row` holds `key_id, name_sealed, email_sealed,
 /// phone_sealed, business_name_sealed` from column `first` on.
-fn open_contact(
+pub(crate) fn open_contact(
     keys: &(impl ContactOpener + ?Sized),
     id: i64,
     row: &tokio_postgres::Row,
