@@ -689,6 +689,16 @@ async fn contacts_only_with_pii_every_canvass_and_disclosure_audited() {
     let mine: Value = serde_json::from_str(&mine).unwrap();
     assert_eq!(mine["canvasses"][0]["id"], plain_id);
     assert_eq!(mine["canvasses"].as_array().unwrap().len(), 1);
+    let kinds: Vec<&str> = all["canvasses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["area_kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.iter().all(|k| ["radius", "polygon", "route", "missing_person"].contains(k)),
+        "{kinds:?}"
+    );
     let (_, none) = get(
         &format!("{base}/api/v1/canvasses?case_number=26-999999"),
         &officer,
