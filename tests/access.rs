@@ -11,6 +11,12 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/account", "Requires(Identify)"),
     ("/account/totp", "Requires(Identify)"),
     ("/admin/audit", "Requires(Administer)"),
+    ("/api/v1/canvasses", "Requires(Canvass)"),
+    ("/api/v1/canvasses/{id}", "Requires(Canvass)"),
+    (
+        "/api/v1/canvasses/{id}/cameras/{camera}",
+        "Requires(Canvass)",
+    ),
     ("/api/v1/changes", "Requires(Feeds)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
@@ -64,6 +70,10 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         // Public owner pages: a made-up link is unknown, and no owner session is open.
         "/confirm/{token}" | "/manage/{token}" => (reqwest::Method::GET, 404),
         "/manage/entry" => (reqwest::Method::GET, 403),
+        // The walk's database holds no canvass: an allowed caller is told so.
+        "/api/v1/canvasses/{id}" | "/api/v1/canvasses/{id}/cameras/{camera}" => {
+            (reqwest::Method::GET, 404)
+        }
         // The walk's server has no logo and no web assets (scripts/web-assets) configured.
         "/static/logo" | "/static/vendor/maplibre-gl.css" | "/static/vendor/maplibre-gl.js" => {
             (reqwest::Method::GET, 404)
@@ -226,6 +236,7 @@ async fn route_by_role_walk() {
             let url = format!(
                 "{base}{}{query}",
                 path.replace("{id}", &id.to_string())
+                    .replace("{camera}", "1")
                     .replace("{layers}/{z}/{x}/{y}", "coverage/0/0/0.mvt")
                     .replace("{tileset}", "cameras.json")
                     .replace("{z}/{x}/{y}", "14/2638/6321.mvt")
@@ -248,6 +259,8 @@ async fn route_by_role_walk() {
                     "RequiresPii(Canvass)" => 200,
                     "Requires(ViewMap)" if !["officer", "analyst", "admin"].contains(role) => 403,
                     "Requires(ViewMap)" => allowed,
+                    "Requires(Canvass)" if !["officer", "analyst", "admin"].contains(role) => 403,
+                    "Requires(Canvass)" => allowed,
                     "Requires(Feeds)" if !["analyst", "records", "admin"].contains(role) => 403,
                     "Requires(Feeds)" => allowed,
                     other => panic!("no expectation for {other}"),

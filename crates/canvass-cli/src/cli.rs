@@ -381,6 +381,22 @@ pub struct ServeArgs {
         value_name = "DIR"
     )]
     pub web_assets_dir: std::path::PathBuf,
+
+    /// The department's case-number format: a regular expression the whole case number of
+    /// every canvass must match (the default takes 24-001234). In a config file:
+    /// case_number_pattern = "^[0-9]{2}-[0-9]{6}$".
+    #[arg(
+        long,
+        env = "CANVASS_CASE_NUMBER_PATTERN",
+        default_value = canvass_model::canvass::DEFAULT_CASE_NUMBER_PATTERN,
+        value_name = "REGEX",
+        value_parser = case_number_pattern
+    )]
+    pub case_number_pattern: canvass_model::canvass::CaseNumberPattern,
+}
+
+fn case_number_pattern(text: &str) -> Result<canvass_model::canvass::CaseNumberPattern, String> {
+    canvass_model::canvass::CaseNumberPattern::new(text).map_err(|e| e.reason)
 }
 
 #[derive(Debug, Args)]

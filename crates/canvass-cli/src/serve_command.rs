@@ -83,6 +83,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
             key.clone(),
             Some(crate::contact_key_file::path(global)),
         )),
+        case_numbers: Arc::new(args.case_number_pattern.clone()),
     });
     let limits = Limits {
         max_body_bytes: args.max_body_bytes,

@@ -4,6 +4,7 @@
 //! - [`connect`]: where the database is ([`Target`]) and the connection pool.
 //! - [`migrate`]: the numbered migrations of `sql/`, applied once each, checked by checksum.
 //! - [`camera_points`]: the active cameras for the in-memory tile index, and what changed.
+//! - [`canvasses`]: the officer's canvasses, the cameras they found, and each outcome.
 //! - [`features`]: the feature-query core's SQL executor (filters, keyset pages, audited
 //!   contact disclosure, streaming exports).
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
@@ -15,6 +16,7 @@
 pub mod access;
 pub mod audit;
 pub mod camera_points;
+pub mod canvasses;
 pub mod change_feed;
 pub mod cluster;
 pub mod connect;

@@ -93,10 +93,10 @@ const REGISTERED_HASHES: &str = "SELECT DISTINCT c.email_hash FROM contacts c
 const LOAD: &str = "SELECT r.status, r.kind, r.language, r.contact_method,
         c.key_id, c.name_sealed, c.email_sealed, c.phone_sealed, c.business_name_sealed
     FROM registrations r JOIN contacts c ON c.registration_id = r.id WHERE r.id = $1";
-const ACTIVE_CONTACT: &str = "SELECT r.language, r.contact_method,
+const ACTIVE_CONTACTS: &str = "SELECT r.id, r.language, r.contact_method,
         c.key_id, c.name_sealed, c.email_sealed, c.phone_sealed, c.business_name_sealed
     FROM registrations r JOIN contacts c ON c.registration_id = r.id
-    WHERE r.id = $1 AND r.status = 'active'";
+    WHERE r.id = ANY($1) AND r.status = 'active'";
 const LOAD_CAMERAS: &str = "SELECT ST_X(location), ST_Y(location), address, placement, views,
         facing_deg, retention_days, recording_mode, can_export, notes
     FROM cameras WHERE registration_id = $1 ORDER BY id";
@@ -529,18 +529,32 @@ pub async fn active_contact(
     keys: &(impl ContactOpener + ?Sized),
     id: i64,
 ) -> Result<Option<ActiveContact>, DbError> {
-    let Some(row) = client
-        .query_opt(ACTIVE_CONTACT, &[&id])
+    Ok(active_contacts(client, keys, &[id]).await?.remove(&id))
+}
+
+/// [`active_contact`] for many registrations at once (the owners of a canvass's cameras): the
+/// contacts of those of `ids` that are active, by registration id. Call it on the transaction
+/// that audits the disclosure.
+pub async fn active_contacts(
+    client: &impl GenericClient,
+    keys: &(impl ContactOpener + ?Sized),
+    ids: &[i64],
+) -> Result<HashMap<i64, ActiveContact>, DbError> {
+    let rows = client
+        .query(ACTIVE_CONTACTS, &[&ids])
         .await
-        .map_err(DbError::pg("read an active contact"))?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(ActiveContact {
-        contact: open_contact(keys, id, &row, 2)?,
-        language: row.get(0),
-        contact_method: row.get(1),
-    }))
+        .map_err(DbError::pg("read active contacts"))?;
+    let mut contacts = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let id: i64 = row.get(0);
+        let contact = ActiveContact {
+            contact: open_contact(keys, id, &row, 3)?,
+            language: row.get(1),
+            contact_method: row.get(2),
+        };
+        contacts.insert(id, contact);
+    }
+    Ok(contacts)
 }
 
 /// Replaces an owner's details and cameras (at `location`) in one transaction.

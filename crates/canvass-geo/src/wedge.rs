@@ -41,6 +41,21 @@ impl Wedge {
         ring
     }
 
+    /// Whether a point `distance_m` metres from the camera, at `bearing_deg` clockwise from
+    /// north as seen from it, lies in the wedge: within range, and within half the field of
+    /// view (clamped as [`Wedge::outline`] draws it) of the facing. The apex is inside.
+    pub fn covers(self, bearing_deg: f64, distance_m: f64) -> bool {
+        if distance_m > self.range_m {
+            return false;
+        }
+        let fov = self.fov_deg.clamp(1.0, 360.0);
+        if fov >= 360.0 || distance_m <= 0.0 {
+            return true;
+        }
+        let off = (bearing_deg - self.facing_deg).rem_euclid(360.0);
+        off.min(360.0 - off) <= fov / 2.0
+    }
+
     /// Half the side of the square around the camera that holds the wedge, in position units.
     pub fn reach(self, at: WorldPoint) -> f64 {
         self.range_m * at.units_per_metre()
@@ -181,6 +196,32 @@ mod tests {
             y: tile.y,
         };
         assert!(ring_on_tile(&wedge.outline(at), elsewhere, 4096, 64).is_none());
+    }
+
+    #[test]
+    fn covers_what_it_draws() {
+        let south = Wedge {
+            facing_deg: 180.0,
+            fov_deg: 90.0,
+            range_m: 30.0,
+        };
+        assert!(south.covers(180.0, 29.0));
+        assert!(south.covers(135.0, 10.0), "on the edge of the view");
+        assert!(!south.covers(134.0, 10.0));
+        assert!(!south.covers(180.0, 31.0), "beyond the range");
+        assert!(!south.covers(0.0, 10.0));
+        assert!(south.covers(0.0, 0.0), "the apex");
+        let north = Wedge {
+            facing_deg: 355.0,
+            ..south
+        };
+        assert!(north.covers(30.0, 5.0), "across north");
+        assert!(!north.covers(41.0, 5.0));
+        let around = Wedge {
+            fov_deg: 360.0,
+            ..south
+        };
+        assert!(around.covers(0.0, 30.0));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod address;
 pub mod camera;
+pub mod canvass;
 pub mod contact_seal;
 pub mod csv;
 pub mod disclosure;

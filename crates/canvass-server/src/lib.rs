@@ -104,7 +104,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ))
         .layer(edge::BodyLimitLayer {
             max: limits.max_body_bytes,
-            exempt: |path| public::reads_its_own_body(path) || ogc::reads_its_own_body(path),
+            exempt: |path| {
+                public::reads_its_own_body(path)
+                    || api::reads_its_own_body(path)
+                    || ogc::reads_its_own_body(path)
+            },
         })
         .layer(content_security_policy)
         .layer(no_framing)

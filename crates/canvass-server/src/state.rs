@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use canvass_db::Database;
+use canvass_model::canvass::CaseNumberPattern;
 use canvass_tiles::TileService;
 
-use crate::api::DisclosureState;
+use crate::api::{CanvassState, DisclosureState};
 use crate::api_key_cache::ApiKeyCache;
 use crate::contact_key_ring::ContactKeys;
 use crate::http::{AccessState, SessionSettings};
@@ -60,6 +61,8 @@ pub struct AppParts {
     pub mailer: Arc<canvass_mail::Mailer>,
     /// The OGC API's base URL and cursor key.
     pub ogc: Arc<OgcSettings>,
+    /// The department's case-number format, which every canvass must match.
+    pub case_numbers: Arc<CaseNumberPattern>,
 }
 
 impl FromRef<AppState> for Arc<Database> {
@@ -135,6 +138,17 @@ impl FromRef<AppState> for OgcState {
             db: state.db.clone(),
             keys: state.contact_keys.clone(),
             settings: state.ogc.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for CanvassState {
+    fn from_ref(state: &AppState) -> Self {
+        CanvassState {
+            db: state.db.clone(),
+            keys: state.contact_keys.clone(),
+            tiles: state.tiles.clone(),
+            case_numbers: state.case_numbers.clone(),
         }
     }
 }

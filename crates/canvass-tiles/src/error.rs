@@ -18,6 +18,12 @@ pub enum TilesError {
     /// A polygon with fewer than three corners.
     #[error("a search polygon needs at least 3 corners, got {0}")]
     Polygon(usize),
+    /// A route with fewer than two points.
+    #[error("a search route needs at least 2 points, got {0}")]
+    Route(usize),
+    /// A route buffer that is negative, NaN or infinite.
+    #[error("a route buffer must be a finite number of metres, 0 or more, got {0}")]
+    Buffer(f64),
     /// A box whose west edge is east of its east edge, or whose south edge is north of its
     /// north edge (boxes across the antimeridian are not supported).
     #[error(

@@ -8,8 +8,9 @@
 //!   ([`render`], Mapbox Vector Tiles) and files it, and says which it was ([`CacheLookup`]) so
 //!   that the server can count it.
 //! - The snapshot API ([`search`]): from [`TileService::snapshot`], the cameras within a radius
-//!   of a [`LonLat`] (great circle, nearest first, with distances), inside a polygon ring, or
-//!   inside a [`LonLatBox`]; each an [`index::Camera`] with its id, position and attributes.
+//!   of a [`LonLat`] (great circle, nearest first, with distances), inside a polygon (with
+//!   holes), along a route within a buffer, or inside a [`LonLatBox`]; each an
+//!   [`index::Camera`] with its id, position and attributes.
 //!   [`index::Snapshot::in_tile`] gives a tile's cameras directly.
 //! - [`features`]: the `cameras` collection of the feeds answered from the snapshot (pages
 //!   of a [`canvass_feeds::FeatureQuery`], and every match streamed for a download).

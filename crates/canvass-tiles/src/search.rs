@@ -1,8 +1,11 @@
-//! Finding the cameras of a snapshot by area: around a point, inside a polygon, inside a box.
+//! Finding the cameras of a snapshot by area: around a point, inside a polygon (with holes),
+//! along a route, inside a box; and the great-circle distance and bearing between two points.
 //!
 //! Every search takes its candidates from the few tiles that cover the area's bounding box —
 //! each one contiguous run of the Morton-sorted snapshot — and then tests each candidate
 //! exactly, so a search costs in proportion to the cameras near the area, not to the index.
+//! A polygon's edges are sorted into latitude bands first, so that testing a camera reads only
+//! the edges that cross its band; a route is searched segment by segment.
 //! A camera's position is the index's (within a centimetre of the database's).
 //!
 //! Areas do not cross the antimeridian: a box runs west to east, and a circle near it is cut at
@@ -64,6 +67,16 @@ impl LonLatBox {
         (self.west..=self.east).contains(&p.lon()) && (self.south..=self.north).contains(&p.lat())
     }
 
+    /// The smallest box holding both.
+    fn union(self, other: LonLatBox) -> LonLatBox {
+        LonLatBox {
+            west: self.west.min(other.west),
+            south: self.south.min(other.south),
+            east: self.east.max(other.east),
+            north: self.north.max(other.north),
+        }
+    }
+
     /// The smallest box holding every point; `None` without points.
     fn around(points: &[LonLat]) -> Option<LonLatBox> {
         let first = points.first()?;
@@ -104,8 +117,172 @@ pub fn distance_m(a: LonLat, b: LonLat) -> f64 {
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }
 
+/// Initial great-circle bearing from `from` to `to` in degrees clockwise from north, in
+/// `[0, 360)`; 0 when the points coincide.
+pub fn bearing_deg(from: LonLat, to: LonLat) -> f64 {
+    let (lat_a, lat_b) = (from.lat().to_radians(), to.lat().to_radians());
+    let dlon = (to.lon() - from.lon()).to_radians();
+    let y = dlon.sin() * lat_b.cos();
+    let x = lat_a.cos() * lat_b.sin() - lat_a.sin() * lat_b.cos() * dlon.cos();
+    if y == 0.0 && x == 0.0 {
+        return 0.0;
+    }
+    let bearing = y.atan2(x).to_degrees().rem_euclid(360.0) + 0.0;
+    if bearing >= 360.0 { 0.0 } else { bearing }
+}
+
+/// A position as a unit vector from the centre of the sphere.
+fn unit_vector(p: LonLat) -> [f64; 3] {
+    let (lon, lat) = (p.lon().to_radians(), p.lat().to_radians());
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+}
+
+fn cross(a: [f64; 3], b: [f64; 3]) -> [f64; 3] {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn dot(a: [f64; 3], b: [f64; 3]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// Great-circle distance in metres from `p` to the shorter great-circle arc from `a` to `b`:
+/// the distance across the arc when `p`'s foot on its great circle lies between the ends,
+/// otherwise the distance to the nearer end (as PostGIS measures geography on the sphere).
+pub fn distance_to_segment_m(p: LonLat, a: LonLat, b: LonLat) -> f64 {
+    let (va, vb, vp) = (unit_vector(a), unit_vector(b), unit_vector(p));
+    let normal = cross(va, vb);
+    let length = dot(normal, normal).sqrt();
+    let to_ends = || distance_m(p, a).min(distance_m(p, b));
+    if length < 1e-15 {
+        return to_ends();
+    }
+    let normal = normal.map(|c| c / length);
+    let across = dot(vp, normal);
+    // The foot of p on the great circle, between the ends when it is on the inner side of
+    // both: a→foot and foot→b turn the same way as a→b.
+    let foot = [
+        vp[0] - across * normal[0],
+        vp[1] - across * normal[1],
+        vp[2] - across * normal[2],
+    ];
+    let between = dot(cross(va, foot), normal) >= 0.0 && dot(cross(foot, vb), normal) >= 0.0;
+    if between {
+        EARTH_RADIUS_M * across.abs().min(1.0).asin()
+    } else {
+        to_ends()
+    }
+}
+
+/// One edge of a polygon ring, from a corner to the corner before it.
+#[derive(Debug, Clone, Copy)]
+struct Edge {
+    xi: f64,
+    yi: f64,
+    xj: f64,
+    yj: f64,
+}
+
+impl Edge {
+    /// Whether a ray from `(x, y)` towards the east crosses the edge (the even-odd test's step).
+    fn crosses(&self, x: f64, y: f64) -> bool {
+        let Edge { xi, yi, xj, yj } = *self;
+        (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi
+    }
+}
+
+/// Most latitude bands of [`EdgeBands`].
+const MAX_BANDS: f64 = 8192.0;
+
+/// The edges of a polygon's rings sorted into latitude bands: a point's even-odd test reads
+/// only the edges of its band. The band count keeps the filed edges within five times their
+/// number, whatever the polygon's shape.
+#[derive(Debug)]
+struct EdgeBands {
+    south: f64,
+    band_height: f64,
+    bands: Vec<Vec<Edge>>,
+}
+
+impl EdgeBands {
+    fn new<R: AsRef<[LonLat]>>(rings: &[R]) -> EdgeBands {
+        let mut edges = Vec::new();
+        for ring in rings {
+            let ring = ring.as_ref();
+            let Some(mut previous) = ring.last().copied() else {
+                continue;
+            };
+            for &corner in ring {
+                edges.push(Edge {
+                    xi: corner.lon(),
+                    yi: corner.lat(),
+                    xj: previous.lon(),
+                    yj: previous.lat(),
+                });
+                previous = corner;
+            }
+        }
+        let south = edges.iter().map(|e| e.yi).fold(f64::INFINITY, f64::min);
+        let north = edges.iter().map(|e| e.yi).fold(f64::NEG_INFINITY, f64::max);
+        let height = north - south;
+        let spans: f64 = edges.iter().map(|e| (e.yi - e.yj).abs()).sum();
+        let count = if height > 0.0 && spans > 0.0 {
+            (4.0 * edges.len() as f64 * height / spans).clamp(1.0, MAX_BANDS)
+        } else {
+            1.0
+        };
+        // A whole number from 1 to MAX_BANDS.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let count = count as usize;
+        let mut bands = EdgeBands {
+            south,
+            band_height: if count > 1 {
+                height / count as f64
+            } else {
+                0.0
+            },
+            bands: vec![Vec::new(); count],
+        };
+        for edge in edges {
+            let (low, high) = (edge.yi.min(edge.yj), edge.yi.max(edge.yj));
+            for band in bands.band_of(low)..=bands.band_of(high) {
+                bands.bands[band].push(edge);
+            }
+        }
+        bands
+    }
+
+    /// The band of latitude `y`; monotonic in `y`, so an edge spanning `y` is filed in it.
+    fn band_of(&self, y: f64) -> usize {
+        if self.band_height <= 0.0 {
+            return 0;
+        }
+        // Saturating: below the first band is band 0, above the last is the last.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let band = ((y - self.south) / self.band_height).floor().max(0.0) as usize;
+        band.min(self.bands.len() - 1)
+    }
+
+    /// Whether `p` is inside by the even-odd rule over every ring (so inside the outer ring
+    /// and outside its holes), edges straight in longitude and latitude as GeoJSON draws them.
+    fn contains(&self, p: LonLat) -> bool {
+        let (x, y) = (p.lon(), p.lat());
+        self.bands[self.band_of(y)]
+            .iter()
+            .filter(|e| e.crosses(x, y))
+            .count()
+            % 2
+            == 1
+    }
+}
+
 /// Whether `p` lies inside `ring` (even-odd rule, edges straight in longitude and latitude as
-/// GeoJSON draws them); a point exactly on an edge may fall either way.
+/// GeoJSON draws them); a point exactly on an edge may fall either way. The reference the
+/// banded test is checked against.
+#[cfg(test)]
 fn ring_contains(ring: &[LonLat], p: LonLat) -> bool {
     let (x, y) = (p.lon(), p.lat());
     let mut inside = false;
@@ -152,18 +329,62 @@ impl Snapshot {
     /// The cameras inside the polygon `ring` (corners in order; closing it by repeating the
     /// first corner is optional), by id.
     pub fn within_polygon(&self, ring: &[LonLat]) -> Result<Vec<&Camera>, TilesError> {
-        let ring = match ring {
-            [first, .., last] if first == last => &ring[..ring.len() - 1],
-            _ => ring,
+        self.within_rings(&[ring])
+    }
+
+    /// The cameras inside a polygon with holes: `rings` holds the outer ring, then the holes
+    /// (each closed or not), and a camera inside a hole is outside. By id.
+    pub fn within_rings<R: AsRef<[LonLat]>>(
+        &self,
+        rings: &[R],
+    ) -> Result<Vec<&Camera>, TilesError> {
+        let open = |ring: &R| -> usize {
+            match ring.as_ref() {
+                [first, .., last] if first == last => ring.as_ref().len() - 1,
+                ring => ring.len(),
+            }
         };
-        let area = match LonLatBox::around(ring) {
-            Some(area) if ring.len() >= 3 => area,
-            _ => return Err(TilesError::Polygon(ring.len())),
-        };
+        if let Some(short) = rings.iter().map(open).find(|corners| *corners < 3) {
+            return Err(TilesError::Polygon(short));
+        }
+        let area = rings
+            .first()
+            .and_then(|outer| LonLatBox::around(outer.as_ref()))
+            .ok_or(TilesError::Polygon(0))?;
+        let bands = EdgeBands::new(rings);
         Ok(by_id(
             self.candidates(area)
-                .filter(|c| ring_contains(ring, c.lon_lat())),
+                .filter(|c| bands.contains(c.lon_lat())),
         ))
+    }
+
+    /// The cameras within `buffer_m` metres (great circle) of the line through `line`, by id.
+    /// Each segment is the shorter great-circle arc between its ends.
+    pub fn within_route(&self, line: &[LonLat], buffer_m: f64) -> Result<Vec<&Camera>, TilesError> {
+        if !buffer_m.is_finite() || buffer_m < 0.0 {
+            return Err(TilesError::Buffer(buffer_m));
+        }
+        if line.len() < 2 {
+            return Err(TilesError::Route(line.len()));
+        }
+        let mut found: Vec<&Camera> = Vec::new();
+        for segment in line.windows(2) {
+            let (a, b) = (segment[0], segment[1]);
+            // An arc bulges poleward of its ends' box: by R·θ²/8·tan(latitude) for an arc of
+            // angle θ. Grow the box by that (and a metre) besides the buffer.
+            let angle = distance_m(a, b) / EARTH_RADIUS_M;
+            let latitude = a.lat().abs().max(b.lat().abs()).to_radians();
+            let bulge = EARTH_RADIUS_M * angle * angle / 8.0 * latitude.tan().clamp(1.0, 100.0);
+            let reach = buffer_m + bulge + 1.0;
+            let area = circle_box(a, reach).union(circle_box(b, reach));
+            found.extend(
+                self.candidates(area)
+                    .filter(|c| distance_to_segment_m(c.lon_lat(), a, b) <= buffer_m),
+            );
+        }
+        found.sort_unstable_by_key(|c| c.id);
+        found.dedup_by_key(|c| c.id);
+        Ok(found)
     }
 
     /// The cameras inside `area` or on its edge, by id.
@@ -400,6 +621,104 @@ mod tests {
             checked += expected.len();
         }
         assert!(checked > 1_000, "the fixture finds cameras: {checked}");
+    }
+
+    #[test]
+    fn polygons_with_holes_leave_the_holes_out() {
+        let (snapshot, cameras, _) = city();
+        let square = |half: f64| -> Vec<LonLat> {
+            let (x, y) = (-122.03, 37.97);
+            vec![
+                at(x - half, y - half),
+                at(x + half, y - half),
+                at(x + half, y + half),
+                at(x - half, y + half),
+                at(x - half, y - half),
+            ]
+        };
+        let rings = vec![square(0.03), square(0.01)];
+        let found = snapshot.within_rings(&rings).unwrap();
+        let mut expected: Vec<u64> = cameras
+            .iter()
+            .filter(|c| {
+                ring_contains(&rings[0], c.lon_lat()) && !ring_contains(&rings[1], c.lon_lat())
+            })
+            .map(|c| c.id)
+            .collect();
+        expected.sort_unstable();
+        assert_eq!(ids(&found), expected);
+        assert!(expected.len() > 500, "{}", expected.len());
+        assert!(matches!(
+            snapshot.within_rings(&[square(0.03), vec![at(0.0, 0.0), at(1.0, 1.0)]]),
+            Err(TilesError::Polygon(2))
+        ));
+    }
+
+    #[test]
+    fn route_search_matches_a_full_scan() {
+        let (snapshot, cameras, edges) = city();
+        let mut rng = ChaCha8Rng::seed_from_u64(31);
+        let mut checked = 0;
+        for round in 0..40 {
+            let start = if round % 4 == 0 {
+                edges[round % edges.len()]
+            } else {
+                at(
+                    rng.random_range(-122.1..-121.95),
+                    rng.random_range(37.9..38.02),
+                )
+            };
+            let mut line = vec![start];
+            for _ in 0..rng.random_range(1..6) {
+                let last = line[line.len() - 1];
+                line.push(at(
+                    last.lon() + rng.random_range(-0.02..0.02),
+                    last.lat() + rng.random_range(-0.02..0.02),
+                ));
+            }
+            let buffer = [0.0, 10.0, 100.0, 600.0][round % 4];
+            let found = snapshot.within_route(&line, buffer).unwrap();
+            let expected: Vec<u64> = cameras
+                .iter()
+                .filter(|c| {
+                    line.windows(2)
+                        .any(|s| distance_to_segment_m(c.lon_lat(), s[0], s[1]) <= buffer)
+                })
+                .map(|c| c.id)
+                .collect::<std::collections::BTreeSet<u64>>()
+                .into_iter()
+                .collect();
+            assert_eq!(ids(&found), expected, "round {round}");
+            checked += expected.len();
+        }
+        assert!(checked > 1_000, "the fixture finds cameras: {checked}");
+        let one = [at(-122.0, 38.0)];
+        assert!(matches!(
+            snapshot.within_route(&one, 10.0),
+            Err(TilesError::Route(1))
+        ));
+        assert!(matches!(
+            snapshot.within_route(&[one[0], one[0]], -1.0),
+            Err(TilesError::Buffer(_))
+        ));
+    }
+
+    #[test]
+    fn bearings_and_distances_to_segments() {
+        let centre = at(-122.03, 37.97);
+        assert_eq!(bearing_deg(centre, centre), 0.0);
+        assert!(bearing_deg(centre, at(-122.03, 37.98)).abs() < 1e-9);
+        assert!((bearing_deg(centre, at(-122.02, 37.97)) - 90.0).abs() < 0.01);
+        assert!((bearing_deg(centre, at(-122.03, 37.96)) - 180.0).abs() < 1e-9);
+        assert!((bearing_deg(centre, at(-122.04, 37.97)) - 270.0).abs() < 0.01);
+        // Across a meridian segment, and beyond its end.
+        let (a, b) = (at(0.0, 0.0), at(0.0, 1.0));
+        let across = distance_to_segment_m(at(0.001, 0.5), a, b);
+        assert!((across - 111.19).abs() < 0.05, "{across}");
+        let beyond = distance_to_segment_m(at(0.0, 2.0), a, b);
+        assert!((beyond - distance_m(at(0.0, 2.0), b)).abs() < 1e-6);
+        assert_eq!(distance_to_segment_m(a, a, a), 0.0);
+        assert!(distance_to_segment_m(at(0.0, 0.5), a, b) < 1e-6);
     }
 
     #[test]

@@ -1,15 +1,17 @@
 //! The JSON API under `/api/v1`.
 
+mod canvasses;
 mod changes;
 mod contact;
 
+pub(crate) use canvasses::{CanvassState, reads_its_own_body};
 pub(crate) use contact::DisclosureState;
 
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use canvass_db::Database;
 use canvass_db::audit::Actor;
 use canvass_model::Permission;
@@ -22,6 +24,7 @@ pub(crate) fn routes<S>() -> Routes<S>
 where
     S: Clone + Send + Sync + 'static,
     contact::DisclosureState: FromRef<S>,
+    canvasses::CanvassState: FromRef<S>,
     Arc<Database>: FromRef<S>,
 {
     Routes::default()
@@ -39,6 +42,23 @@ where
             "/api/v1/registrations/{id}/contact",
             Access::RequiresPii(Permission::Canvass),
             get(contact::contact),
+        )
+        // Every canvass route is open to every role with Canvass: owners' contacts are added
+        // to the answers only for callers with pii (see docs/canvass.md).
+        .route(
+            "/api/v1/canvasses",
+            Access::Requires(Permission::Canvass),
+            post(canvasses::create::create).get(canvasses::read::list),
+        )
+        .route(
+            "/api/v1/canvasses/{id}",
+            Access::Requires(Permission::Canvass),
+            get(canvasses::read::show),
+        )
+        .route(
+            "/api/v1/canvasses/{id}/cameras/{camera}",
+            Access::Requires(Permission::Canvass),
+            get(canvasses::status::show).patch(canvasses::status::change),
         )
 }
 

@@ -1,0 +1,262 @@
+//! `POST /api/v1/canvasses`: the request checked, the incident placed (a point, or an address
+//! geocoded on the imported address points), the area searched in the in-memory camera index
+//! (nearest the incident first), and the canvass, its cameras, its audit row and any
+//! disclosure of contacts written in one transaction.
+
+use std::collections::HashSet;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canvass_db::DbError;
+use canvass_db::audit::{self, Event};
+use canvass_db::canvasses::{self, Finding, NewCanvass};
+use canvass_db::places::{self, Located};
+use canvass_model::canvass::{
+    CanvassBody, Incident, SearchArea, faces_incident, footage_until, walked_radius_m,
+};
+use canvass_tiles::index::{Camera, Snapshot};
+use canvass_tiles::search::{bearing_deg, distance_m};
+use canvass_tiles::{LonLat, TilesError};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tokio_postgres::GenericClient;
+
+use super::answer::{self, MAX_CAMERAS};
+use super::read::ContactsQuery;
+use super::{CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, db_failure, json_body};
+use crate::http::{ClientInfo, Principal, Refusal};
+
+/// `POST /api/v1/canvasses` (`?contacts=false` leaves contacts out even for `pii` callers).
+pub(crate) async fn create(
+    State(state): State<CanvassState>,
+    principal: Principal,
+    client: ClientInfo,
+    Query(query): Query<ContactsQuery>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
+    check_csrf(&principal, &headers)?;
+    let body: CanvassBody = json_body(&headers, body, MAX_CREATE_BODY).await?;
+    let now = Utc::now();
+    let request = body.check(&state.case_numbers, now).map_err(bad_input)?;
+    let snapshot = state
+        .tiles
+        .snapshot()
+        .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    let mut db = state.db.client().await.map_err(Refusal::unavailable)?;
+    let tx = db
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin a canvass"))
+        .map_err(Refusal::unavailable)?;
+    let incident = place(&*tx, &request.incident).await?;
+    if let SearchArea::Polygon(rings) = &request.area {
+        let problem = canvasses::polygon_problem(&*tx, rings)
+            .await
+            .map_err(Refusal::unavailable)?;
+        if let Some(problem) = problem {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("area.polygon: {problem}"),
+            ));
+        }
+    }
+    let previous = match request.area {
+        SearchArea::MissingPerson { .. } => canvasses::previous_run(&*tx, &request.case_number)
+            .await
+            .map_err(Refusal::unavailable)?,
+        _ => None,
+    };
+    let radius_m = match request.area {
+        SearchArea::Radius(radius_m) => Some(radius_m),
+        SearchArea::MissingPerson {
+            last_seen_at,
+            speed_kmh,
+        } => Some(walked_radius_m(last_seen_at, speed_kmh, now)),
+        _ => None,
+    };
+    let (previous_id, earlier) = match previous {
+        Some((id, cameras)) => (Some(id), Some(cameras)),
+        None => (None, None),
+    };
+    // The search is CPU work (a 5 km circle in a dense city reads hundreds of thousands of
+    // cameras): off the async workers.
+    let (area, incident_time) = (request.area.clone(), request.incident_time);
+    let searched = tokio::task::spawn_blocking(move || {
+        let found = search(&snapshot, incident, &area, radius_m)?;
+        let findings: Vec<Finding> = found
+            .iter()
+            .take(MAX_CAMERAS)
+            .map(|(camera, distance)| {
+                finding(camera, *distance, incident, incident_time, earlier.as_ref())
+            })
+            .collect();
+        Ok::<_, TilesError>((found.len(), findings))
+    })
+    .await
+    .map_err(|e| {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the camera search failed",
+        )
+        .caused_by(e)
+    })?;
+    let (found, findings) =
+        searched.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
+    let address = match &request.incident {
+        Incident::Address(address) => Some(address.as_str()),
+        Incident::At(_) => None,
+    };
+    let id = canvasses::create(
+        &*tx,
+        &NewCanvass {
+            case_number: &request.case_number,
+            reason: &request.reason,
+            incident,
+            incident_address: address,
+            incident_time: request.incident_time,
+            area: &request.area,
+            radius_m,
+            found,
+            previous_id,
+            created_by: &principal.actor,
+        },
+        &findings,
+    )
+    .await
+    .map_err(Refusal::unavailable)?;
+    let canvass = canvasses::load(&*tx, id)
+        .await
+        .map_err(db_failure)?
+        .ok_or_else(|| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the canvass just stored cannot be read back",
+            )
+        })?;
+    let kept: Vec<i64> = canvass.cameras.iter().map(|c| c.camera_id).collect();
+    let event = Event {
+        case_number: Some(request.case_number.clone()),
+        reason: Some(request.reason.clone()),
+        ..client
+            .event(principal.actor.clone(), "canvass.create")
+            .records(&kept)
+            .details(json!({
+                "canvass_id": id,
+                "area": request.area.kind().as_str(),
+                "found": found,
+                "kept": kept.len(),
+            }))
+    };
+    audit::record(&*tx, &event)
+        .await
+        .map_err(Refusal::unavailable)?;
+    let contacts = answer::contacts(
+        &*tx,
+        &state.keys,
+        &principal,
+        &client,
+        &canvass,
+        query.contacts(),
+    )
+    .await?;
+    let bytes = answer::json(&canvass, contacts.as_ref(), now)?;
+    tx.commit()
+        .await
+        .map_err(DbError::pg("commit a canvass"))
+        .map_err(Refusal::unavailable)?;
+    let location = HeaderValue::from_str(&format!("/api/v1/canvasses/{id}")).map_err(|e| {
+        Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "cannot name the canvass").caused_by(e)
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::LOCATION, location),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// Where the incident is: the point given, or the one address point the address names
+/// (inside the jurisdiction), by the same rule as a registration's address.
+async fn place(tx: &impl GenericClient, incident: &Incident) -> Result<LonLat, Refusal> {
+    let address = match incident {
+        Incident::At(point) => return Ok(*point),
+        Incident::Address(address) => address,
+    };
+    let refuse = |why: &str| Refusal::new(StatusCode::BAD_REQUEST, format!("address: {why}"));
+    match places::locate(tx, address, None).await {
+        Ok(Located::At(point)) => Ok(point),
+        Ok(Located::NotFound) => Err(refuse(
+            "no imported address point matches it; give the incident as a point",
+        )),
+        Ok(Located::Ambiguous) => Err(refuse(
+            "several places match it; give the incident as a point",
+        )),
+        Ok(Located::Outside) => Err(refuse("it lies outside the jurisdiction")),
+        Err(DbError::NoJurisdiction) => Err(refuse(
+            "addresses cannot be placed before a jurisdiction boundary is imported; give the \
+             incident as a point",
+        )),
+        Err(e) => Err(Refusal::unavailable(e)),
+    }
+}
+
+/// Every active camera in the area with its distance from the incident, nearest first (ties
+/// by id). Circles come sorted from the index; other shapes are measured and sorted here.
+fn search<'a>(
+    snapshot: &'a Snapshot,
+    incident: LonLat,
+    area: &SearchArea,
+    radius_m: Option<f64>,
+) -> Result<Vec<(&'a Camera, f64)>, TilesError> {
+    let shaped = match area {
+        SearchArea::Radius(_) | SearchArea::MissingPerson { .. } => {
+            let radius_m = radius_m.unwrap_or_default();
+            return Ok(snapshot
+                .within_radius(incident, radius_m)?
+                .into_iter()
+                .map(|n| (n.camera, n.distance_m))
+                .collect());
+        }
+        SearchArea::Polygon(rings) => snapshot.within_rings(rings)?,
+        SearchArea::Route { line, buffer_m } => snapshot.within_route(line, *buffer_m)?,
+    };
+    let mut measured: Vec<(&Camera, f64)> = shaped
+        .into_iter()
+        .map(|c| (c, distance_m(incident, c.lon_lat())))
+        .collect();
+    measured.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+    Ok(measured)
+}
+
+/// What is kept of a camera found: where it is from the incident, whether it faces it, until
+/// when its footage is likely kept, and (in a re-run) whether the run before missed it.
+fn finding(
+    camera: &Camera,
+    distance: f64,
+    incident: LonLat,
+    incident_time: DateTime<Utc>,
+    earlier: Option<&HashSet<i64>>,
+) -> Finding {
+    let at = camera.lon_lat();
+    let camera_id = i64::try_from(camera.id).unwrap_or(i64::MAX);
+    // Stored to the tenth of a degree, within [0, 360).
+    let bearing = (bearing_deg(incident, at) * 10.0).round() / 10.0;
+    let bearing = if bearing >= 360.0 { 0.0 } else { bearing };
+    Finding {
+        camera_id,
+        distance_m: distance as f32,
+        bearing_deg: bearing as f32,
+        faces_incident: faces_incident(camera.wedge(), bearing_deg(at, incident), distance),
+        footage_until: footage_until(incident_time, camera.retention_days().map(i32::from)),
+        new_since_previous: earlier.map(|ids| !ids.contains(&camera_id)),
+    }
+}
