@@ -696,7 +696,9 @@ async fn contacts_only_with_pii_every_canvass_and_disclosure_audited() {
         .map(|c| c["area_kind"].as_str().unwrap())
         .collect();
     assert!(
-        kinds.iter().all(|k| ["radius", "polygon", "route", "missing_person"].contains(k)),
+        kinds
+            .iter()
+            .all(|k| ["radius", "polygon", "route", "missing_person"].contains(k)),
         "{kinds:?}"
     );
     let (_, none) = get(
