@@ -99,6 +99,7 @@ async fn sync_until_same(
     mut cursor: String,
     copy: &mut Copy,
     client: &tokio_postgres::Client,
+    tolerance: f64,
 ) -> String {
     for _ in 0..50 {
         cursor = sync(base, key, cursor, copy).await;
@@ -106,7 +107,7 @@ async fn sync_until_same(
         if copy.len() == truth.len()
             && truth.iter().all(|(id, (lon, lat, retention))| {
                 copy.get(id).is_some_and(|(l, b, r)| {
-                    (l - lon).abs() < 1e-9 && (b - lat).abs() < 1e-9 && r == retention
+                    (l - lon).abs() < tolerance && (b - lat).abs() < tolerance && r == retention
                 })
             })
         {
@@ -114,18 +115,23 @@ async fn sync_until_same(
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_same(copy, &active(client).await);
+    assert_same(copy, &active(client).await, tolerance);
     cursor
 }
 
-fn assert_same(copy: &Copy, truth: &Copy) {
+/// Degrees within which a position read from the feed (exact) must match the database's.
+const EXACT: f64 = 1e-9;
+/// Degrees within which a position read from a download (written rounded) must match.
+const ROUNDED: f64 = 1e-6;
+
+fn assert_same(copy: &Copy, truth: &Copy, tolerance: f64) {
     assert_eq!(copy.len(), truth.len());
     for (id, (lon, lat, retention)) in truth {
         let (l, b, r) = copy
             .get(id)
             .unwrap_or_else(|| panic!("camera {id} missing"));
         assert!(
-            (l - lon).abs() < 1e-9 && (b - lat).abs() < 1e-9,
+            (l - lon).abs() < tolerance && (b - lat).abs() < tolerance,
             "camera {id} position"
         );
         assert_eq!(r, retention, "camera {id} retention");
@@ -152,7 +158,7 @@ async fn a_records_system_following_the_feed_holds_exactly_the_active_cameras() 
 
     // A first full copy, page by page.
     let mut copy = Copy::new();
-    let cursor = sync_until_same(&base, &records, "0.0".into(), &mut copy, &client).await;
+    let cursor = sync_until_same(&base, &records, "0.0".into(), &mut copy, &client, EXACT).await;
 
     // Nothing new: a client holding the page is told so.
     let poll = format!("{base}/api/v1/changes?after={cursor}&limit=97");
@@ -205,7 +211,7 @@ async fn a_records_system_following_the_feed_holds_exactly_the_active_cameras() 
     for statement in &statements {
         client.batch_execute(statement).await.unwrap();
     }
-    let cursor = sync_until_same(&base, &records, cursor, &mut copy, &client).await;
+    let cursor = sync_until_same(&base, &records, cursor, &mut copy, &client, EXACT).await;
     assert_eq!(copy[&ids[0]].2, Some(77));
 
     // Out of order: A starts first and commits last. While A runs, B's committed change is
@@ -234,7 +240,7 @@ async fn a_records_system_following_the_feed_holds_exactly_the_active_cameras() 
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     a.batch_execute("COMMIT").await.unwrap();
-    sync_until_same(&base, &records, cursor, &mut copy, &client).await;
+    sync_until_same(&base, &records, cursor, &mut copy, &client, EXACT).await;
     assert_eq!(copy[&ids[5]].2, Some(11));
     assert_eq!(copy[&ids[6]].2, Some(22));
 
@@ -274,4 +280,135 @@ async fn a_records_system_following_the_feed_holds_exactly_the_active_cameras() 
         StatusCode::BAD_REQUEST
     );
     assert_eq!(active(&client).await.len(), copy.len());
+}
+
+/// A records system's first copy from the FlatGeobuf/GeoJSON download, then the feed from the
+/// download's `Canvass-Changes-Cursor`: exact, with changes committed before, during and after
+/// the download, and a transaction that began before it and commits after.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_copy_from_the_download_is_kept_exact_from_its_cursor() {
+    let db = TestDatabase::new().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (url, data) = (db.url.clone(), dir.path().to_str().unwrap().to_owned());
+    let (server, records) = tokio::task::spawn_blocking(move || {
+        let server = Server::demo(&url, &data, "400");
+        (server, create_key(&url, "records"))
+    })
+    .await
+    .unwrap();
+    let base = server.base.clone();
+    let client = db.connect().await.unwrap();
+    // One camera of each of several owners, so that an opt-out touches only its own.
+    let ids: Vec<i64> = client
+        .query(
+            "SELECT DISTINCT ON (c.registration_id) c.id
+               FROM cameras c JOIN registrations r ON r.id = c.registration_id
+              WHERE r.status = 'active' ORDER BY c.registration_id, c.id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+
+    // Let the whole feed settle, so that the cursor's worth is measurable below.
+    let mut settled = Copy::new();
+    sync_until_same(&base, &records, "0.0".into(), &mut settled, &client, EXACT).await;
+
+    // A change the server may not have applied to its index yet, and one that began before
+    // the download and commits after it.
+    client
+        .batch_execute(&format!(
+            "UPDATE cameras SET retention_days = 33 WHERE id = {}",
+            ids[0]
+        ))
+        .await
+        .unwrap();
+    let late = db.connect().await.unwrap();
+    late.batch_execute(&format!(
+        "BEGIN; UPDATE cameras SET retention_days = 44 WHERE id = {}",
+        ids[1]
+    ))
+    .await
+    .unwrap();
+
+    let download = format!("{base}/ogc/collections/cameras/download?f=geojson");
+    let response = reqwest::Client::new()
+        .get(&download)
+        .basic_auth("rms", Some(&records))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cursor = response
+        .headers()
+        .get("canvass-changes-cursor")
+        .expect("a whole-collection download names its feed cursor")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let file: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+    let mut copy: Copy = file["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let at = &f["geometry"]["coordinates"];
+            (
+                f["id"].as_i64().unwrap(),
+                (
+                    at[0].as_f64().unwrap(),
+                    at[1].as_f64().unwrap(),
+                    f["properties"]["retention_days"].as_i64(),
+                ),
+            )
+        })
+        .collect();
+    assert!(copy.len() > 100, "{} cameras downloaded", copy.len());
+
+    // After the download: an opt-out, a move, a deletion; then the late transaction commits.
+    client
+        .batch_execute(&format!(
+            "UPDATE registrations SET status = 'opted_out', opted_out_at = now() WHERE id = \
+             (SELECT registration_id FROM cameras WHERE id = {});
+             UPDATE cameras SET location = ST_SetSRID(ST_MakePoint(ST_X(location) + 0.001, \
+             ST_Y(location)), 4326) WHERE id = {};
+             DELETE FROM cameras WHERE id = {}",
+            ids[2], ids[3], ids[4]
+        ))
+        .await
+        .unwrap();
+    late.batch_execute("COMMIT").await.unwrap();
+
+    // The cursor is a position in the feed, not its start: far fewer changes follow it than
+    // the whole feed holds.
+    let (status, _, body) = get(
+        &format!("{base}/api/v1/changes?after={cursor}&limit=10000"),
+        Some(&records),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{cursor}: {body}");
+    let after: Value = serde_json::from_str(&body).unwrap();
+    let replayed = after["changes"].as_array().unwrap().len();
+    assert!(
+        replayed < 50,
+        "{replayed} changes follow the download's cursor {cursor}"
+    );
+
+    sync_until_same(&base, &records, cursor, &mut copy, &client, ROUNDED).await;
+    assert_eq!(copy[&ids[0]].2, Some(33));
+    assert_eq!(copy[&ids[1]].2, Some(44));
+    assert!(!copy.contains_key(&ids[4]));
+
+    // A filtered download is not a whole copy: it names no cursor.
+    let filtered = reqwest::Client::new()
+        .get(format!("{download}&bbox=-180,-90,180,90"))
+        .basic_auth("rms", Some(&records))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filtered.status(), StatusCode::OK);
+    assert!(filtered.headers().get("canvass-changes-cursor").is_none());
 }

@@ -16,7 +16,7 @@ use chrono::{DateTime, Utc};
 use tokio_postgres::Client;
 
 use crate::DbError;
-use crate::camera_points::{CameraPoint, FETCH_ACTIVE, point, snapshot};
+use crate::camera_points::{CameraPoint, FETCH_ACTIVE, Watermark, point, snapshot};
 
 /// Changes per page at most.
 pub const MAX_PAGE: i64 = 10_000;
@@ -31,6 +31,18 @@ const PAGE: &str = "SELECT seq, camera_id, op, changed_at, txid::text FROM chang
 pub struct FeedCursor {
     txid: u64,
     seq: i64,
+}
+
+impl FeedCursor {
+    /// Where a copy complete up to `watermark` (every change of a transaction below it, and
+    /// perhaps some above) picks up the feed: at the watermark's first transaction, so nothing
+    /// the copy may lack is skipped and what it has already is only applied again.
+    pub fn resuming(watermark: Watermark) -> FeedCursor {
+        FeedCursor {
+            txid: watermark.0.saturating_sub(1),
+            seq: i64::MAX,
+        }
+    }
 }
 
 /// A cursor that no answer of this feed could have given.

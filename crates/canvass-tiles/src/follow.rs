@@ -109,7 +109,7 @@ async fn load(
         cameras.push(Camera::from_point(&p));
     })
     .await?;
-    let snapshot = Snapshot::new(cameras);
+    let snapshot = Snapshot::new(cameras).at(watermark);
     let count = snapshot.len();
     tiles.index.replace(snapshot);
     tiles.cache.clear();
@@ -142,8 +142,9 @@ async fn apply_changes(
     let updated: Vec<Camera> = batch.points.iter().map(Camera::from_point).collect();
     let mut footprints: Vec<Footprint> = updated.iter().map(footprint).collect();
     // Sorting a million cameras takes a moment: off the request threads.
+    let watermark = batch.watermark;
     let (next, removed) =
-        tokio::task::spawn_blocking(move || current.with_changes(&changed, updated))
+        tokio::task::spawn_blocking(move || current.with_changes(&changed, updated, watermark))
             .await
             .map_err(TilesError::IndexUpdate)?;
     footprints.extend(removed.iter().map(footprint));

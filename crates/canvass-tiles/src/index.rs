@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
-use canvass_db::camera_points::CameraPoint;
+use canvass_db::camera_points::{CameraPoint, Watermark};
 use canvass_geo::{LonLat, TileId, WorldPoint};
 use canvass_model::{CanExport, Kind, Placement, RecordingMode};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -132,6 +132,9 @@ pub struct Snapshot {
     max_wedge_range_m: f64,
     /// West, south, east, north in degrees; `None` without cameras.
     bounds: Option<[f64; 4]>,
+    /// The change feed's commit watermark the cameras are complete up to: every change of a
+    /// transaction below it is in them.
+    watermark: Watermark,
 }
 
 impl Snapshot {
@@ -160,7 +163,21 @@ impl Snapshot {
             cameras,
             max_wedge_range_m,
             bounds,
+            watermark: Watermark::default(),
         }
+    }
+
+    /// The snapshot, complete up to `watermark` of the change feed.
+    #[must_use]
+    pub fn at(mut self, watermark: Watermark) -> Snapshot {
+        self.watermark = watermark;
+        self
+    }
+
+    /// The change feed's watermark the cameras are complete up to (0 for a snapshot not made
+    /// from the database).
+    pub fn watermark(&self) -> Watermark {
+        self.watermark
     }
 
     /// West, south, east, north edges of the cameras in degrees; `None` without cameras.
@@ -205,11 +222,13 @@ impl Snapshot {
     }
 
     /// A new snapshot without the cameras `changed` names, plus `current` (their present
-    /// state, for those still active); also the positions of the cameras taken out.
+    /// state, for those still active), complete up to `watermark`; also the positions of the
+    /// cameras taken out.
     pub fn with_changes(
         &self,
         changed: &HashSet<u64>,
         current: Vec<Camera>,
+        watermark: Watermark,
     ) -> (Snapshot, Vec<Camera>) {
         let mut removed = Vec::new();
         let mut cameras = Vec::with_capacity(self.cameras.len() + current.len());
@@ -221,7 +240,7 @@ impl Snapshot {
             }
         }
         cameras.extend(current);
-        (Snapshot::new(cameras), removed)
+        (Snapshot::new(cameras).at(watermark), removed)
     }
 }
 
@@ -304,8 +323,9 @@ pub(crate) mod tests {
         let snapshot = Snapshot::new(vec![camera(1, -122.0, 38.0), camera(2, -122.01, 38.01)]);
         let moved = camera(1, -121.5, 38.5);
         let changed: HashSet<u64> = [1, 2].into();
-        let (next, removed) = snapshot.with_changes(&changed, vec![moved]);
+        let (next, removed) = snapshot.with_changes(&changed, vec![moved], Watermark(42));
         assert_eq!(next.len(), 1);
+        assert_eq!(next.watermark(), Watermark(42));
         assert_eq!(next.in_tile(TileId::containing(moved.at, 14))[0].id, 1);
         assert_eq!(removed.len(), 2);
         assert_eq!(next.max_wedge_range_m(), 40.0);

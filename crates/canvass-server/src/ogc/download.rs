@@ -19,6 +19,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_db::change_feed::FeedCursor;
 use canvass_feeds::crs::{AxisOrder, Transform};
 use canvass_feeds::encode::{self, Output, PageInfo};
 use canvass_feeds::{Collection, Filter};
@@ -37,6 +38,10 @@ use crate::http::{ClientInfo, Principal};
 
 /// Chunks (of about 64 KB) waiting for the reader: what one download holds in memory.
 const CHUNKS_IN_FLIGHT: usize = 4;
+/// The change feed's `after=` from which a copy made of this download stays exact: the feed
+/// from there holds every change the file may lack (and some it has, applied again harmlessly).
+const CHANGES_CURSOR: &str = "canvass-changes-cursor";
+
 /// Cameras read from the snapshot per block.
 const BLOCK: usize = 4_096;
 
@@ -76,6 +81,12 @@ pub(crate) async fn download(
         .tiles
         .snapshot()
         .map_err(|e| Exception::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    // Only a whole copy can be kept by the feed, which names every camera.
+    let resume = request
+        .query
+        .filter
+        .is_none()
+        .then(|| FeedCursor::resuming(snapshot.watermark()));
     let (chunks, body) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let (started, start) = oneshot::channel();
     let filter = request.query.filter.clone();
@@ -101,6 +112,9 @@ pub(crate) async fn download(
         encoding_format.extension()
     )) {
         headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    if let Some(Ok(value)) = resume.map(|r| HeaderValue::from_str(&r.to_string())) {
+        headers.insert(CHANGES_CURSOR, value);
     }
     vary_accept(&mut response);
     Ok(response)
