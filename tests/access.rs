@@ -17,6 +17,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
         "/api/v1/canvasses/{id}/cameras/{camera}",
         "Requires(Canvass)",
     ),
+    ("/api/v1/canvasses/{id}/requests", "Requires(Canvass)"),
     ("/api/v1/changes", "Requires(Feeds)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
@@ -74,6 +75,8 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         "/api/v1/canvasses/{id}" | "/api/v1/canvasses/{id}/cameras/{camera}" => {
             (reqwest::Method::GET, 404)
         }
+        // An allowed caller reaches the handler, which wants JSON, not the walk's form body.
+        "/api/v1/canvasses/{id}/requests" => (reqwest::Method::POST, 415),
         // The walk's server has no logo and no web assets (scripts/web-assets) configured.
         "/static/logo" | "/static/vendor/maplibre-gl.css" | "/static/vendor/maplibre-gl.js" => {
             (reqwest::Method::GET, 404)

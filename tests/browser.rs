@@ -16,7 +16,6 @@
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -61,19 +60,6 @@ fn chromium() -> PathBuf {
     std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
-/// Debian's Python, which has aiosmtpd (another python3 earlier on PATH may not).
-fn python() -> PathBuf {
-    if let Some(python) = std::env::var_os("CANVASS_TEST_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let debian = PathBuf::from("/usr/bin/python3");
-    if debian.is_file() {
-        debian
-    } else {
-        PathBuf::from("python3")
-    }
-}
-
 /// Node 18 or newer, chromium, and aiosmtpd are there, or the test fails saying which is not.
 fn check_tools() {
     let node = require(
@@ -99,7 +85,7 @@ fn check_tools() {
         chromium.display()
     );
     require(
-        python().to_str().unwrap(),
+        canvass_e2e::python().to_str().unwrap(),
         &["-c", "import aiosmtpd"],
         "Debian's python3-aiosmtpd",
     );
@@ -133,55 +119,6 @@ fn install_node_project() {
         dir.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-}
-
-/// A real SMTP server, aiosmtpd's, writing what it receives to a Maildir.
-struct SmtpServer {
-    child: Child,
-    port: u16,
-    maildir: PathBuf,
-}
-
-impl SmtpServer {
-    fn start(maildir: PathBuf) -> SmtpServer {
-        let port = canvass_e2e::free_port();
-        let mut child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start aiosmtpd");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                let mut stderr = String::new();
-                let _ =
-                    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
-                panic!("aiosmtpd exited with {status}: {stderr}");
-            }
-            assert!(
-                Instant::now() < deadline,
-                "aiosmtpd did not listen on port {port}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        SmtpServer {
-            child,
-            port,
-            maildir,
-        }
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// The Node driver; asked to finish (its standard input closed), then killed, on drop.
@@ -531,7 +468,7 @@ async fn a_resident_on_a_phone_registers_edits_and_opts_out_in_english_and_spani
     install_node_project();
 
     let work = tempfile::tempdir().unwrap();
-    let smtp = SmtpServer::start(work.path().join("maildir"));
+    let smtp = canvass_e2e::SmtpServer::start(work.path().join("maildir"));
     let db = TestDatabase::new().await.unwrap();
     let data = work.path().join("data");
     let (url, data_arg, smtp_url) = (
@@ -580,7 +517,7 @@ async fn a_resident_on_a_phone_registers_edits_and_opts_out_in_english_and_spani
         .arg(&artifacts)
         .args(["--address-en", &address_en, "--address-es", &address_es])
         .arg("--checkpoints")
-        .env("PYTHON", python())
+        .env("PYTHON", canvass_e2e::python())
         .env("CHROMIUM", chromium())
         .current_dir(browser_dir())
         .stdin(Stdio::piped())

@@ -1,55 +1,8 @@
-//! Mail: the outbox folder by default, a real SMTP conversation when a relay is configured.
+//! Mail: the outbox folder by default, a real SMTP server (aiosmtpd) when a relay is configured.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::mpsc;
-
-use canvass_e2e::{run, stderr_of, stdout_of};
-
-/// A minimal SMTP server: accepts one message and hands over its DATA.
-fn smtp_sink() -> (u16, mpsc::Receiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let (stream, _) = listener.accept().unwrap();
-        let mut reader = BufReader::new(stream.try_clone().unwrap());
-        let mut out = stream;
-        writeln!(out, "220 sink.test ESMTP\r").unwrap();
-        let mut line = String::new();
-        let mut data = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).unwrap() == 0 {
-                break;
-            }
-            let command = line.trim_end().to_uppercase();
-            if command.starts_with("EHLO") || command.starts_with("HELO") {
-                write!(out, "250-sink.test\r\n250 8BITMIME\r\n").unwrap();
-            } else if command == "DATA" {
-                write!(out, "354 go ahead\r\n").unwrap();
-                loop {
-                    line.clear();
-                    reader.read_line(&mut line).unwrap();
-                    if line == ".\r\n" {
-                        break;
-                    }
-                    data.push_str(&line);
-                }
-                write!(out, "250 queued\r\n").unwrap();
-            } else if command == "QUIT" {
-                write!(out, "221 bye\r\n").unwrap();
-                break;
-            } else {
-                write!(out, "250 ok\r\n").unwrap();
-            }
-        }
-        let _ = tx.send(data);
-    });
-    (port, rx)
-}
+use canvass_e2e::{SmtpServer, run, stderr_of, stdout_of};
 
 #[test]
 fn test_message_goes_to_the_outbox_by_default() {
@@ -82,9 +35,9 @@ fn test_message_goes_to_the_outbox_by_default() {
 
 #[test]
 fn test_message_goes_through_a_real_smtp_server() {
-    let (port, received) = smtp_sink();
     let data = tempfile::tempdir().unwrap();
-    let url = format!("smtp://127.0.0.1:{port}");
+    let smtp = SmtpServer::start(data.path().join("maildir"));
+    let url = smtp.url();
     let output = run(&[
         "mail",
         "test",
@@ -97,9 +50,9 @@ fn test_message_goes_through_a_real_smtp_server() {
     ]);
     assert!(output.status.success(), "{}", stderr_of(&output));
     assert!(stdout_of(&output).contains("via smtp"));
-    let message = received
-        .recv_timeout(std::time::Duration::from_secs(10))
-        .unwrap();
+    let messages = smtp.wait_for(1);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    let message = &messages[0];
     assert!(
         message.contains("Subject: Canvass test message"),
         "{message}"

@@ -379,3 +379,93 @@ pub fn ogr2ogr(args: &[&str]) {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// Debian's Python, which has aiosmtpd (another python3 earlier on PATH may not);
+/// `CANVASS_TEST_PYTHON` names another.
+pub fn python() -> PathBuf {
+    if let Some(python) = std::env::var_os("CANVASS_TEST_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let debian = PathBuf::from("/usr/bin/python3");
+    if debian.is_file() {
+        debian
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
+/// A real SMTP server, aiosmtpd's (Debian's python3-aiosmtpd), writing what it receives to a
+/// Maildir; stopped on drop.
+#[derive(Debug)]
+pub struct SmtpServer {
+    child: Child,
+    /// Where it listens, on 127.0.0.1.
+    pub port: u16,
+    /// Where it writes what it receives (`new/`, one file per message).
+    pub maildir: PathBuf,
+}
+
+impl SmtpServer {
+    /// Starts one on a free port, writing to `maildir`, and waits until it listens.
+    pub fn start(maildir: PathBuf) -> SmtpServer {
+        let port = free_port();
+        let mut child = Command::new(python())
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start aiosmtpd (python3-aiosmtpd)");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                let mut stderr = String::new();
+                let _ =
+                    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr);
+                panic!("aiosmtpd exited with {status}: {stderr}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "aiosmtpd did not listen on port {port}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        SmtpServer {
+            child,
+            port,
+            maildir,
+        }
+    }
+
+    /// `smtp://127.0.0.1:PORT`, for `--smtp-url`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, as [`mail_text`] gives it, sorted.
+    pub fn messages(&self) -> Vec<String> {
+        outbox_texts(&self.maildir.join("new"))
+    }
+
+    /// Waits up to 10 s until at least `count` messages have arrived, and returns them all.
+    pub fn wait_for(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let messages = self.messages();
+            if messages.len() >= count || Instant::now() > deadline {
+                return messages;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

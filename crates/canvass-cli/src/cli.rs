@@ -336,6 +336,12 @@ pub struct ServeArgs {
     )]
     pub jurisdiction_name: String,
 
+    /// Do not tell owners on their manage page when their contact details were given to an
+    /// officer, or when they were asked for footage (shown by default; never with case
+    /// details).
+    #[arg(long, env = "CANVASS_HIDE_OWNER_NOTICES")]
+    pub hide_owner_notices: bool,
+
     /// Consent text in English (default: the built-in wording naming the department).
     #[arg(
         long,

@@ -124,7 +124,7 @@ pub struct Finding {
 }
 
 /// Who did something, as the tables name them: a user, or a key, and a name either way.
-fn actor_columns(actor: &Actor) -> (Option<i64>, Option<i64>, String) {
+pub(crate) fn actor_columns(actor: &Actor) -> (Option<i64>, Option<i64>, String) {
     let (user, key, name) = match actor {
         Actor::User(id, name) => (Some(*id), None, name.as_str()),
         Actor::ApiKey(id, name) => (None, Some(*id), name.as_str()),

@@ -24,6 +24,7 @@ pub mod contacts;
 pub mod demo;
 mod error;
 pub mod features;
+pub mod footage_requests;
 pub mod intake;
 pub mod migrate;
 mod pg_binaries;

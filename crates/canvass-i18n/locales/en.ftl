@@ -132,6 +132,11 @@ entry-pause = Pause my registration
 entry-resume = Resume my registration
 entry-paused = Your registration is paused.
 entry-resumed = Your registration is active again.
+entry-uses-heading = Use of your entry
+entry-uses-intro = The department tells you each time an officer was given your contact details or you were asked for footage. Case details are never shown here.
+entry-use-disclosed = { $date }: your contact details were given to an officer for an investigation.
+entry-use-asked = { $date }: you were asked by e-mail to save or share a recording.
+entry-use-none = Nobody has been given your contact details, and you have not been asked for footage.
 optout-heading = Remove my registration
 optout-body = This deletes your name, phone, e-mail, address and cameras from the registry at once. It cannot be undone.
 optout-confirm = Yes, remove everything
@@ -177,6 +182,28 @@ mail-optout-body =
     e-mail, address and cameras were deleted on { $date }.
 
     Thank you for taking part. You are welcome to register again at any time.
+mail-preserve-subject = Please save your camera's recording from { $window }
+mail-preserve-body =
+    Hello { $name },
+
+    { $department } is investigating an incident, and your registered camera may have
+    recorded it. Please save the recording from { $window } now, before your camera
+    overwrites it. You do not need to send it yet: an officer will contact you to follow up.
+
+    Questions: call { $department } at { $phone }.
+
+    You receive this because your camera is in the department's camera registry. Nobody has
+    live access to your camera, and you may leave the registry at any time.
+mail-footage-subject = Request for your camera's recording, case { $case }
+mail-footage-body =
+    Hello { $name },
+
+    { $department } asks for the recording of your registered camera from { $window },
+    for case { $case }. Please call { $officer } at { $callback } to arrange how to hand it
+    over. If you can, save the recording now, so that your camera does not overwrite it.
+
+    You receive this because your camera is in the department's camera registry. Nobody has
+    live access to your camera, and sharing a recording is your choice.
 mail-welcome-subject = Please confirm your camera registration
 mail-welcome-body =
     Hello { $name },

@@ -132,6 +132,11 @@ entry-pause = Pausar mi registro
 entry-resume = Reanudar mi registro
 entry-paused = Su registro está en pausa.
 entry-resumed = Su registro está activo de nuevo.
+entry-uses-heading = Uso de su registro
+entry-uses-intro = El departamento le informa cada vez que un agente recibió sus datos de contacto o se le pidió una grabación. Aquí nunca se muestran detalles de casos.
+entry-use-disclosed = { $date }: sus datos de contacto se entregaron a un agente para una investigación.
+entry-use-asked = { $date }: se le pidió por correo guardar o compartir una grabación.
+entry-use-none = Nadie ha recibido sus datos de contacto y no se le ha pedido ninguna grabación.
 optout-heading = Eliminar mi registro
 optout-body = Esto borra de inmediato su nombre, teléfono, correo, dirección y cámaras del registro. No se puede deshacer.
 optout-confirm = Sí, eliminar todo
@@ -177,6 +182,28 @@ mail-optout-body =
     correo, dirección y cámaras se borraron el { $date }.
 
     Gracias por participar. Puede registrarse de nuevo cuando quiera.
+mail-preserve-subject = Por favor guarde la grabación de su cámara del { $window }
+mail-preserve-body =
+    Hola, { $name }:
+
+    { $department } investiga un incidente y es posible que su cámara registrada lo haya
+    grabado. Por favor guarde ahora la grabación del { $window }, antes de que su cámara la
+    sobrescriba. Todavía no necesita enviarla: un agente se comunicará con usted.
+
+    Preguntas: llame a { $department } al { $phone }.
+
+    Recibe este mensaje porque su cámara está en el registro de cámaras del departamento.
+    Nadie tiene acceso en vivo a su cámara, y puede salir del registro cuando quiera.
+mail-footage-subject = Solicitud de la grabación de su cámara, caso { $case }
+mail-footage-body =
+    Hola, { $name }:
+
+    { $department } solicita la grabación de su cámara registrada del { $window },
+    para el caso { $case }. Por favor llame a { $officer } al { $callback } para acordar cómo
+    entregarla. Si puede, guarde la grabación ahora para que su cámara no la sobrescriba.
+
+    Recibe este mensaje porque su cámara está en el registro de cámaras del departamento.
+    Nadie tiene acceso en vivo a su cámara, y compartir una grabación es su decisión.
 mail-welcome-subject = Confirme el registro de sus cámaras
 mail-welcome-body =
     Hola, { $name }:

@@ -4,6 +4,7 @@
 
 use canvass_i18n::{Messages, MessagesError};
 use canvass_model::{Language, PublicUrl};
+use chrono::{DateTime, FixedOffset};
 
 use crate::Outgoing;
 
@@ -48,6 +49,55 @@ pub enum OwnerMail<'a> {
         /// The day.
         date: &'a str,
     },
+    /// Save the recording of `window` now; an officer will follow up. No case details: the
+    /// owner is not a party to the case.
+    PreservationRequest {
+        /// The owner's name.
+        name: &'a str,
+        /// The recording asked for, as [`footage_window`] writes it.
+        window: &'a str,
+        /// The department's public phone number, for questions.
+        phone: &'a str,
+    },
+    /// Hand over the recording of `window` for case `case`, by calling `officer`.
+    FootageRequest {
+        /// The owner's name.
+        name: &'a str,
+        /// The recording asked for, as [`footage_window`] writes it.
+        window: &'a str,
+        /// The case number.
+        case: &'a str,
+        /// The officer to call.
+        officer: &'a str,
+        /// Their callback number.
+        callback: &'a str,
+    },
+}
+
+/// A recording's time window as owner mails write it, in the offset the officer gave (the
+/// incident's local time): `2026-12-01 14:00–16:00 (UTC-08:00)`, the date repeated when the
+/// window crosses midnight.
+pub fn footage_window(start: DateTime<FixedOffset>, end: DateTime<FixedOffset>) -> String {
+    let end = end.with_timezone(start.offset());
+    let offset = start.format("%:z").to_string();
+    let zone = if offset == "+00:00" {
+        "UTC".to_owned()
+    } else {
+        format!("UTC{offset}")
+    };
+    if start.date_naive() == end.date_naive() {
+        format!(
+            "{}–{} ({zone})",
+            start.format("%Y-%m-%d %H:%M"),
+            end.format("%H:%M")
+        )
+    } else {
+        format!(
+            "{} – {} ({zone})",
+            start.format("%Y-%m-%d %H:%M"),
+            end.format("%Y-%m-%d %H:%M")
+        )
+    }
 }
 
 /// Builds owner messages for one department and public site.
@@ -110,6 +160,30 @@ impl Composer {
                 ("mail-manage", vec![("link", &link)])
             }
             OwnerMail::OptOutReceipt { date } => ("mail-optout", vec![("date", date)]),
+            OwnerMail::PreservationRequest {
+                name,
+                window,
+                phone,
+            } => (
+                "mail-preserve",
+                vec![("name", name), ("window", window), ("phone", phone)],
+            ),
+            OwnerMail::FootageRequest {
+                name,
+                window,
+                case,
+                officer,
+                callback,
+            } => (
+                "mail-footage",
+                vec![
+                    ("name", name),
+                    ("window", window),
+                    ("case", case),
+                    ("officer", officer),
+                    ("callback", callback),
+                ],
+            ),
         };
         let mut all = vec![("department", self.department.as_str())];
         all.extend(args);
@@ -172,6 +246,18 @@ mod tests {
             OwnerMail::AlreadyRegistered { token: "t3" },
             OwnerMail::ManageLink { token: "t4" },
             OwnerMail::OptOutReceipt { date: "2026-05-01" },
+            OwnerMail::PreservationRequest {
+                name: "Ana",
+                window: "2026-12-01 14:00–16:00 (UTC-08:00)",
+                phone: "(925) 555-0100",
+            },
+            OwnerMail::FootageRequest {
+                name: "Ana",
+                window: "2026-12-01 14:00–16:00 (UTC-08:00)",
+                case: "26-000123",
+                officer: "Ofc. R. Diaz",
+                callback: "(925) 555-0142",
+            },
         ];
         for language in [Language::En, Language::Es] {
             for mail in mails {
@@ -181,6 +267,26 @@ mod tests {
                 assert!(m.text.contains("Demo City Police Department"), "{m:?}");
                 match mail {
                     OwnerMail::OptOutReceipt { date } => assert!(m.text.contains(date)),
+                    OwnerMail::PreservationRequest { window, phone, .. } => {
+                        assert!(m.text.contains(window) && m.subject.contains(window));
+                        assert!(m.text.contains(phone), "{m:?}");
+                        assert!(
+                            !m.text.contains("26-000123"),
+                            "no case in a preservation request"
+                        );
+                    }
+                    OwnerMail::FootageRequest {
+                        window,
+                        case,
+                        officer,
+                        callback,
+                        ..
+                    } => {
+                        assert!(m.subject.contains(case), "{m:?}");
+                        for part in [window, case, officer, callback] {
+                            assert!(m.text.contains(part), "{part}: {m:?}");
+                        }
+                    }
                     _ => assert!(
                         m.text.contains(&format!("?lang={}", language.as_str())),
                         "{m:?}"
@@ -212,6 +318,19 @@ mod tests {
         assert_eq!(
             test_message(Language::En).unwrap().subject,
             "Canvass test message"
+        );
+    }
+
+    #[test]
+    fn windows_read_in_the_officers_offset() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap();
+        assert_eq!(
+            footage_window(at("2026-12-01T14:00:00-08:00"), at("2026-12-02T00:00:00Z")),
+            "2026-12-01 14:00–16:00 (UTC-08:00)"
+        );
+        assert_eq!(
+            footage_window(at("2026-12-01T23:30:00Z"), at("2026-12-02T01:00:00Z")),
+            "2026-12-01 23:30 – 2026-12-02 01:00 (UTC)"
         );
     }
 }

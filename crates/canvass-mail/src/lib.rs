@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
-pub use compose::{Composer, OwnerLink, OwnerMail, test_message};
+pub use compose::{Composer, OwnerLink, OwnerMail, footage_window, test_message};
 
 /// Errors of configuring or sending mail. Messages never include a recipient's address.
 #[derive(Debug, thiserror::Error)]

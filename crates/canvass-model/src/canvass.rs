@@ -71,7 +71,10 @@ pub struct CanvassInputError {
     pub message: String,
 }
 
-fn refuse<T>(field: &'static str, message: impl Into<String>) -> Result<T, CanvassInputError> {
+pub(crate) fn refuse<T>(
+    field: &'static str,
+    message: impl Into<String>,
+) -> Result<T, CanvassInputError> {
     Err(CanvassInputError {
         field,
         message: message.into(),
@@ -576,7 +579,7 @@ fn check_time(
 
 /// Trimmed text of at most `max` characters without control characters (line breaks only
 /// where `multiline`); `None` when empty.
-fn check_text(
+pub(crate) fn check_text(
     field: &'static str,
     text: &str,
     max: usize,

@@ -10,6 +10,7 @@ pub mod canvass;
 pub mod contact_seal;
 pub mod csv;
 pub mod disclosure;
+pub mod footage_request;
 pub mod public_url;
 pub mod registration;
 pub mod submission;

@@ -149,6 +149,8 @@ impl FromRef<AppState> for CanvassState {
             keys: state.contact_keys.clone(),
             tiles: state.tiles.clone(),
             case_numbers: state.case_numbers.clone(),
+            mailer: state.mailer.clone(),
+            public: state.public.clone(),
         }
     }
 }

@@ -7,6 +7,8 @@
 //!   `GET /api/v1/canvasses/{id}.csv`.
 //! - `status`: `GET` and `PATCH /api/v1/canvasses/{id}/cameras/{camera}` — the outcome of
 //!   contacting a camera's owner, with its history.
+//! - `requests`: `POST /api/v1/canvasses/{id}/requests` — e-mail the owners of chosen
+//!   cameras, each in their language, to preserve or hand over a recording.
 //! - `answer`: the one shape of a canvass in JSON and CSV; owners' contacts only for callers
 //!   with `pii`, opened and audited on the caller's transaction.
 //!
@@ -16,6 +18,7 @@
 pub(crate) mod answer;
 pub(crate) mod create;
 pub(crate) mod read;
+pub(crate) mod requests;
 pub(crate) mod status;
 
 use std::sync::Arc;
@@ -48,6 +51,10 @@ pub(crate) struct CanvassState {
     pub tiles: Arc<TileService>,
     /// The department's case-number format.
     pub case_numbers: Arc<CaseNumberPattern>,
+    /// Sends footage requests.
+    pub mailer: Arc<canvass_mail::Mailer>,
+    /// The owner-mail composer and the department's phone number.
+    pub public: Arc<crate::public::PublicSettings>,
 }
 
 /// The paths whose handlers read their own body (up to [`MAX_CREATE_BODY`]) instead of the

@@ -60,6 +60,11 @@ where
             Access::Requires(Permission::Canvass),
             get(canvasses::status::show).patch(canvasses::status::change),
         )
+        .route(
+            "/api/v1/canvasses/{id}/requests",
+            Access::Requires(Permission::Canvass),
+            post(canvasses::requests::create),
+        )
 }
 
 /// `GET /api/v1/whoami`: the caller's identity as the server sees it.

@@ -7,11 +7,13 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_db::footage_requests;
 use canvass_db::intake::{Placed, place};
 use canvass_db::registrations::{self, OwnedRegistration, TokenPurpose};
 use canvass_mail::OwnerMail;
 use canvass_model::submission::{CameraInput, NewRegistration, SubmissionInput, normalise_email};
 use canvass_model::{Language, RegistrationStatus};
+use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use super::answer::{html, message, refuse};
@@ -328,15 +330,23 @@ fn input_from(r: &NewRegistration) -> SubmissionInput {
     }
 }
 
+/// The owner's entry and what staff did with it: what the entry page shows besides the form.
+#[derive(Clone, Copy)]
+struct OwnerView<'a> {
+    owned: &'a OwnedRegistration,
+    uses: &'a Uses,
+}
+
 fn entry_page(
     s: &PublicSettings,
     lang: Language,
-    owned: &OwnedRegistration,
+    view: OwnerView<'_>,
     input: &SubmissionInput,
     feedback: &Feedback,
     csrf: &str,
     notice: Option<&str>,
 ) -> String {
+    let OwnerView { owned, uses } = view;
     let t = |id: &str| escape(&s.t(lang, id));
     let status = s.t(lang, &format!("status-{}", owned.status.as_str()));
     let notice = notice
@@ -371,8 +381,9 @@ fn entry_page(
             )
         })
         .unwrap_or_default();
+    let uses_html = uses_section(s, lang, uses);
     let body = format!(
-        "<h1>{}</h1>{notice}<p>{}</p>{form_html}{pause_html}\
+        "<h1>{}</h1>{notice}<p>{}</p>{form_html}{pause_html}{uses_html}\
          <h2>{}</h2><p>{}</p><form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <div class=\"actions\"><button class=\"danger\" name=\"action\" value=\"opt_out\">{}</button></div></form>",
@@ -393,6 +404,68 @@ fn entry_page(
         &body,
         "/manage/entry",
         s.map_scripts(),
+    )
+}
+
+/// What staff did with the owner's entry, as the owner is told it: the days their contact
+/// was given to an officer and the days they were asked for footage (never the case).
+#[derive(Debug, Default)]
+struct Uses {
+    /// Whether the department shows this at all.
+    shown: bool,
+    disclosed: Vec<NaiveDate>,
+    asked: Vec<NaiveDate>,
+}
+
+async fn uses_of(
+    s: &PublicSettings,
+    client: &impl tokio_postgres::GenericClient,
+    id: i64,
+) -> Result<Uses, Refusal> {
+    if !s.department.owner_notices {
+        return Ok(Uses::default());
+    }
+    Ok(Uses {
+        shown: true,
+        disclosed: footage_requests::disclosed_on(client, id)
+            .await
+            .map_err(Refusal::unavailable)?,
+        asked: footage_requests::asked_on(client, id)
+            .await
+            .map_err(Refusal::unavailable)?,
+    })
+}
+
+fn uses_section(s: &PublicSettings, lang: Language, uses: &Uses) -> String {
+    if !uses.shown {
+        return String::new();
+    }
+    let line = |id: &str, day: &NaiveDate| {
+        let date = day.format("%Y-%m-%d").to_string();
+        format!(
+            "<li>{}</li>",
+            escape(&s.messages.format(lang, id, &[("date", &date)]))
+        )
+    };
+    let mut items: Vec<(NaiveDate, String)> = uses
+        .disclosed
+        .iter()
+        .map(|d| (*d, line("entry-use-disclosed", d)))
+        .chain(uses.asked.iter().map(|d| (*d, line("entry-use-asked", d))))
+        .collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.0));
+    let list = if items.is_empty() {
+        format!("<p>{}</p>", escape(&s.t(lang, "entry-use-none")))
+    } else {
+        format!(
+            "<ul class=\"uses\">{}</ul>",
+            items.into_iter().map(|(_, li)| li).collect::<String>()
+        )
+    };
+    format!(
+        "<h2>{}</h2><p>{}</p>{list}",
+        escape(&s.t(lang, "entry-uses-heading")),
+        escape(&s.t(lang, "entry-uses-intro"))
     )
 }
 
@@ -443,11 +516,15 @@ pub(crate) async fn entry(
             .ok_or_else(session_ended)?;
         let client = state.db.client().await.map_err(Refusal::unavailable)?;
         let owned = load_owned(&**client, &state.contact_keys.ring(), id).await?;
+        let uses = uses_of(&state.settings, &**client, id).await?;
         let input = input_from(&owned.details);
         Ok(entry_page(
             &state.settings,
             lang,
-            &owned,
+            OwnerView {
+                owned: &owned,
+                uses: &uses,
+            },
             &input,
             &Feedback::default(),
             &session_csrf(&session),
@@ -485,12 +562,17 @@ pub(crate) async fn entry_action(
         Ok(owned) => owned,
         Err(refusal) => return refused(refusal),
     };
+    let uses = match uses_of(s, &**client, id).await {
+        Ok(uses) => uses,
+        Err(refusal) => return refused(refusal),
+    };
     let show = |status,
                 input: &SubmissionInput,
                 feedback: Feedback,
                 notice: Option<String>,
                 owned: &OwnedRegistration| {
-        let page = entry_page(s, lang, owned, input, &feedback, &csrf, notice.as_deref());
+        let view = OwnerView { owned, uses: &uses };
+        let page = entry_page(s, lang, view, input, &feedback, &csrf, notice.as_deref());
         html(status, page, lang, false)
     };
     let Some(bytes) = read_form(body).await else {

@@ -26,6 +26,9 @@ pub struct Department {
     pub consent: Option<(String, String)>,
     /// The area covered, as messages name it ("Demo City").
     pub jurisdiction_name: String,
+    /// Whether owners see on their manage page when their contact was disclosed or they were
+    /// asked for footage.
+    pub owner_notices: bool,
 }
 
 impl Default for Department {
@@ -37,6 +40,7 @@ impl Default for Department {
             logo: None,
             consent: None,
             jurisdiction_name: "Demo City".into(),
+            owner_notices: true,
         }
     }
 }
