@@ -383,7 +383,7 @@ fn entry_page(
         .unwrap_or_default();
     let uses_html = uses_section(s, lang, uses);
     let body = format!(
-        "<h1>{}</h1>{notice}<p>{}</p>{form_html}{pause_html}{uses_html}\
+        "<h1>{}</h1>{notice}<p>{}</p>{uses_html}{form_html}{pause_html}\
          <h2>{}</h2><p>{}</p><form method=\"post\" action=\"{action}\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
          <div class=\"actions\"><button class=\"danger\" name=\"action\" value=\"opt_out\">{}</button></div></form>",
