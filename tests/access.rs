@@ -72,11 +72,10 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         "/confirm/{token}" | "/manage/{token}" => (reqwest::Method::GET, 404),
         "/manage/entry" => (reqwest::Method::GET, 403),
         // The walk's database holds no canvass: an allowed caller is told so.
-        "/api/v1/canvasses/{id}" | "/api/v1/canvasses/{id}/cameras/{camera}" => {
-            (reqwest::Method::GET, 404)
-        }
-        // An allowed caller reaches the handler, which wants JSON, not the walk's form body.
-        "/api/v1/canvasses/{id}/requests" => (reqwest::Method::POST, 415),
+        "/api/v1/canvasses/{id}"
+        | "/api/v1/canvasses/{id}/cameras/{camera}"
+        | "/api/v1/canvasses/{id}/requests" => (reqwest::Method::GET, 404),
+
         // The walk's server has no logo and no web assets (scripts/web-assets) configured.
         "/static/logo" | "/static/vendor/maplibre-gl.css" | "/static/vendor/maplibre-gl.js" => {
             (reqwest::Method::GET, 404)

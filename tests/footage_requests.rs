@@ -336,6 +336,28 @@ async fn owners_are_asked_one_mail_each_and_see_it_on_their_page() {
         Some("patrol")
     );
 
+    // Listed for the case's officers: who asked, when, and each owner's mail.
+    let listed: Value = serde_json::from_str(
+        &reqwest::Client::new()
+            .get(&requests)
+            .bearer_auth(&officer)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let listed = listed["requests"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["kind"], "preservation");
+    assert_eq!(listed[0]["requested_by"], "patrol");
+    assert_eq!(listed[0]["owners"].as_array().unwrap().len(), owners.len());
+    assert!(listed[0]["owners"][0]["sent_at"].is_string(), "{listed:?}");
+    assert_eq!(listed[1]["officer_name"], "Ofc. R. Diaz");
+    assert!(!serde_json::to_string(listed).unwrap().contains('@'));
+
     // Refusals name the field; nothing is stored or sent.
     let other_canvass_camera: i64 = client
         .query_one(

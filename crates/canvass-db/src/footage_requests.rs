@@ -36,6 +36,17 @@ const ASKED_ON: &str = "SELECT DISTINCT (f.requested_at AT TIME ZONE 'UTC')::dat
     FROM footage_request_owners o JOIN footage_requests f ON f.id = o.request_id
     WHERE o.registration_id = $1 AND o.sent_at IS NOT NULL
     ORDER BY day DESC LIMIT $2";
+const LIST: &str = "SELECT f.id, f.kind, f.window_start, f.window_end, f.officer_name,
+        f.callback_phone, f.requested_by, f.requested_at,
+        coalesce(json_agg(json_build_object('registration_id', o.registration_id,
+                                            'camera_ids', o.camera_ids,
+                                            'sent_at', o.sent_at,
+                                            'failure', o.failure)
+                          ORDER BY o.registration_id)
+                 FILTER (WHERE o.request_id IS NOT NULL), '[]')
+    FROM footage_requests f LEFT JOIN footage_request_owners o ON o.request_id = f.id
+    WHERE f.canvass_id = $1
+    GROUP BY f.id ORDER BY f.id";
 /// `contact.disclose` rows list registrations; `features.disclose` and `export` rows list the
 /// cameras whose owners' contacts they carried.
 const DISCLOSED_ON: &str = "SELECT DISTINCT (a.at AT TIME ZONE 'UTC')::date AS day
@@ -172,6 +183,53 @@ pub async fn create(
         owners,
         not_registered,
     }))
+}
+
+/// A request as it was made, with what became of each owner's mail.
+#[derive(Debug, Clone)]
+pub struct RequestRecord {
+    /// Its id.
+    pub id: i64,
+    /// `preservation` or `footage`.
+    pub kind: String,
+    /// The recording asked for.
+    pub window_start: DateTime<Utc>,
+    /// Its end.
+    pub window_end: DateTime<Utc>,
+    /// The officer to call, for a footage request.
+    pub officer_name: Option<String>,
+    /// Their number.
+    pub callback_phone: Option<String>,
+    /// Who made the request.
+    pub requested_by: String,
+    /// When.
+    pub requested_at: DateTime<Utc>,
+    /// Per owner: `registration_id`, `camera_ids`, `sent_at` (null until sent), `failure`.
+    pub owners: serde_json::Value,
+}
+
+/// Every footage request of canvass `canvass_id`, oldest first.
+pub async fn list(
+    client: &impl GenericClient,
+    canvass_id: i64,
+) -> Result<Vec<RequestRecord>, DbError> {
+    Ok(client
+        .query(LIST, &[&canvass_id])
+        .await
+        .map_err(DbError::pg("list footage requests"))?
+        .iter()
+        .map(|row| RequestRecord {
+            id: row.get(0),
+            kind: row.get(1),
+            window_start: row.get(2),
+            window_end: row.get(3),
+            officer_name: row.get(4),
+            callback_phone: row.get(5),
+            requested_by: row.get(6),
+            requested_at: row.get(7),
+            owners: row.get(8),
+        })
+        .collect())
 }
 
 /// Records whether the mail to `registration_id` of request `request_id` went out; `failure`

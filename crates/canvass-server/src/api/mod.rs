@@ -63,7 +63,7 @@ where
         .route(
             "/api/v1/canvasses/{id}/requests",
             Access::Requires(Permission::Canvass),
-            post(canvasses::requests::create),
+            post(canvasses::requests::create).get(canvasses::requests::list),
         )
 }
 

@@ -3,7 +3,8 @@
 //! or to hand it over for the case. The request, the owners asked and the audit row
 //! (`canvass.request`, the registrations asked, the case number) commit together before any
 //! mail leaves; each mail's outcome is recorded after it is sent. The caller never sees an
-//! owner's contact: the answer names registrations and cameras only.
+//! owner's contact: the answer names registrations and cameras only. `GET` on the same path
+//! lists a canvass's requests.
 
 use axum::Json;
 use axum::body::Body;
@@ -117,6 +118,48 @@ pub(crate) async fn create(
         not_registered: stored.not_registered,
     };
     Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// `GET /api/v1/canvasses/{id}/requests`: every footage request of the canvass — who asked,
+/// when, for which window, and per owner the cameras and whether the mail went out. No
+/// contact detail: the officer sees registrations, as in the answer to the request.
+pub(crate) async fn list(
+    State(state): State<CanvassState>,
+    Path(canvass): Path<String>,
+) -> Result<Response, Refusal> {
+    let canvass_id = path_id(&canvass, "the canvass id")?;
+    let db = state.db.client().await.map_err(Refusal::unavailable)?;
+    if canvass_db::canvasses::case_number(&**db, canvass_id)
+        .await
+        .map_err(Refusal::unavailable)?
+        .is_none()
+    {
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("no canvass {canvass_id}"),
+        ));
+    }
+    let requests = footage_requests::list(&**db, canvass_id)
+        .await
+        .map_err(Refusal::unavailable)?;
+    let time = |t: chrono::DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let requests: Vec<serde_json::Value> = requests
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "kind": r.kind,
+                "window_start": time(r.window_start),
+                "window_end": time(r.window_end),
+                "officer_name": r.officer_name,
+                "callback_phone": r.callback_phone,
+                "requested_by": r.requested_by,
+                "requested_at": time(r.requested_at),
+                "owners": r.owners,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "canvass_id": canvass_id, "requests": requests })).into_response())
 }
 
 /// Sends each owner their own message and records the outcome. A mail that cannot be sent
