@@ -1,17 +1,23 @@
--- wrk script of bench/tiles. Cycles through the request paths listed in the file named by
--- TILES_PATHS (one per line, e.g. /cameras/14/2638/6321), each thread starting at its own place
--- in the list, sends TILES_AUTHORIZATION as the Authorization header when it is set, and at the
--- end prints one line that bench/tiles reads:
+-- wrk script of bench/tiles (and bench/features, bench/canvass). Cycles through the requests
+-- listed in the file named by TILES_PATHS, one per line: a path to GET (/cameras/14/2638/6321),
+-- or a path, a tab and a JSON body to POST. Each thread starts at its own place in the list,
+-- sends TILES_AUTHORIZATION as the Authorization header when it is set, and at the end prints
+-- one line that the bench scripts read:
 --   TILES requests=N seconds=S rps=R p50_ms=A p99_ms=B bytes_per_request=C errors=E timeouts=T
 -- bytes_per_request counts what was read from the socket (HTTP headers included); latencies are
 -- those of answered requests. wrk sends no Accept-Encoding, so tiles come uncompressed.
 
 local paths = {}
+local bodies = {}
 do
   local name = os.getenv("TILES_PATHS") or error("TILES_PATHS is not set")
   local file = io.open(name, "r") or error("cannot read " .. name)
   for line in file:lines() do
-    if line ~= "" then paths[#paths + 1] = line end
+    if line ~= "" then
+      local path, body = line:match("^([^\t]+)\t(.*)$")
+      paths[#paths + 1] = path or line
+      bodies[#paths] = body
+    end
   end
   file:close()
   if #paths == 0 then error(name .. " lists no paths") end
@@ -37,6 +43,13 @@ end
 
 function request()
   next_index = next_index % #paths + 1
+  local body = bodies[next_index]
+  if body then
+    -- Headers given to wrk.format replace wrk.headers: carry them over.
+    local headers = { ["Content-Type"] = "application/json" }
+    for name, value in pairs(wrk.headers) do headers[name] = value end
+    return wrk.format("POST", paths[next_index], headers, body)
+  end
   return wrk.format(nil, paths[next_index])
 end
 
