@@ -75,6 +75,22 @@ const BASEMAP_TILE: &str = "
              WHERE j.geom IS NOT NULL), ''::bytea)";
 const JURISDICTION_CENTRE: &str = "SELECT ST_X(p), ST_Y(p) FROM (
     SELECT ST_PointOnSurface(boundary) AS p FROM jurisdiction ORDER BY id DESC LIMIT 1) t";
+/// The streets inside a box, cut to it and simplified to the scale of a printed map, as
+/// coordinate arrays per line part: main streets first, then the longest, so that the cap
+/// keeps what orients a reader.
+const STREETS_IN_BOX: &str = "
+    WITH e AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 4326) AS box)
+    SELECT s.class, part.xs, part.ys
+      FROM streets s, e,
+           LATERAL ST_Dump(ST_Simplify(ST_ClipByBox2D(s.geom, e.box), $5)) d,
+           LATERAL (SELECT array_agg(ST_X(p.geom) ORDER BY p.path) AS xs,
+                           array_agg(ST_Y(p.geom) ORDER BY p.path) AS ys
+                      FROM ST_DumpPoints(d.geom) p) part
+     WHERE s.geom && e.box AND ST_GeometryType(d.geom) = 'ST_LineString'
+     ORDER BY CASE s.class WHEN 'primary' THEN 0 WHEN 'secondary' THEN 1
+                           WHEN 'residential' THEN 2 ELSE 3 END,
+              ST_Length(s.geom) DESC, s.id
+     LIMIT $6";
 const DELETE_JURISDICTION: &str = "DELETE FROM jurisdiction";
 const INSERT_JURISDICTION: &str = "INSERT INTO jurisdiction (name, boundary, source)
      VALUES ($1, ST_GeomFromWKB($2, 4326), $3)";
@@ -426,6 +442,60 @@ pub async fn jurisdiction_centre(client: &impl GenericClient) -> Result<Option<L
         .map_err(DbError::pg("find the jurisdiction centre"))?;
     row.map(|row| lon_lat_of(&row, 0, "the jurisdiction centre"))
         .transpose()
+}
+
+/// A street (or the part of one inside a box) to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreetLine {
+    /// `primary`, `secondary`, `residential` or `service` (the column's check).
+    pub class: String,
+    /// Its positions, in order; at least two.
+    pub points: Vec<LonLat>,
+}
+
+/// The streets inside the box from `south_west` to `north_east`, cut to it and simplified to
+/// `tolerance_deg`; at most `limit` line parts, main streets and then the longest first.
+/// Reference data only: nothing about the registry.
+pub async fn streets_in_box(
+    client: &impl GenericClient,
+    south_west: LonLat,
+    north_east: LonLat,
+    tolerance_deg: f64,
+    limit: i64,
+) -> Result<Vec<StreetLine>, DbError> {
+    let rows = client
+        .query(
+            STREETS_IN_BOX,
+            &[
+                &south_west.lon(),
+                &south_west.lat(),
+                &north_east.lon(),
+                &north_east.lat(),
+                &tolerance_deg,
+                &limit,
+            ],
+        )
+        .await
+        .map_err(DbError::pg("read the streets of a map"))?;
+    let mut streets = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let xs: Vec<f64> = row.get(1);
+        let ys: Vec<f64> = row.get(2);
+        let points = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| {
+                LonLat::new(*x, *y).map_err(|e| DbError::Invalid(format!("a street: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if points.len() >= 2 {
+            streets.push(StreetLine {
+                class: row.get(0),
+                points,
+            });
+        }
+    }
+    Ok(streets)
 }
 
 /// Where a registration's cameras go.

@@ -11,7 +11,7 @@
 //! and 2-opt stops after [`MAX_TWO_OPT_PASSES`] passes or [`MAX_TWO_OPT_CHECKS`] candidate
 //! reversals, whichever comes first, keeping the best tour found so far.
 
-use canvass_geo::LonLat;
+use canvass_geo::{LonLat, LonLatError};
 
 /// Mean Earth radius (metres), the sphere the canvass measures on.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -65,6 +65,15 @@ impl LocalProjection {
             x: (at.lon() - self.origin.lon()) * self.metres_per_degree_lon,
             y: (at.lat() - self.origin.lat()) * self.metres_per_degree_lat,
         }
+    }
+
+    /// The position `at` metres from the origin: the inverse of [`LocalProjection::project`];
+    /// an error when that is off the globe.
+    pub fn unproject(&self, at: Metres) -> Result<LonLat, LonLatError> {
+        LonLat::new(
+            self.origin.lon() + at.x / self.metres_per_degree_lon,
+            self.origin.lat() + at.y / self.metres_per_degree_lat,
+        )
     }
 }
 
@@ -201,6 +210,9 @@ mod tests {
         // 0.001° of longitude shrinks with the cosine of the latitude.
         let east = projection.project(at(-122.029, 37.97));
         assert!((east.x - 111.195 * 37.97_f64.to_radians().cos()).abs() < 0.01);
+        let back = projection.unproject(east).unwrap();
+        assert!((back.lon() + 122.029).abs() < 1e-12 && (back.lat() - 37.97).abs() < 1e-12);
+        assert!(projection.unproject(Metres { x: 0.0, y: 1e8 }).is_err());
     }
 
     #[test]

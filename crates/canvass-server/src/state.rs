@@ -149,6 +149,7 @@ impl FromRef<AppState> for CanvassState {
             keys: state.contact_keys.clone(),
             tiles: state.tiles.clone(),
             case_numbers: state.case_numbers.clone(),
+            public: state.public.clone(),
         }
     }
 }

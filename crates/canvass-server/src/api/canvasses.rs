@@ -7,6 +7,8 @@
 //!   `GET /api/v1/canvasses/{id}.csv`.
 //! - `status`: `GET` and `PATCH /api/v1/canvasses/{id}/cameras/{camera}` — the outcome of
 //!   contacting a camera's owner, with its history.
+//! - `sheet`: `GET /api/v1/canvasses/{id}/sheet` — the printable canvass sheet (HTML with an
+//!   SVG map, the stops in walking order, the door script in English and Spanish).
 //! - `answer`: the one shape of a canvass in JSON and CSV; owners' contacts only for callers
 //!   with `pii`, opened and audited on the caller's transaction.
 //!
@@ -16,6 +18,7 @@
 pub(crate) mod answer;
 pub(crate) mod create;
 pub(crate) mod read;
+pub(crate) mod sheet;
 pub(crate) mod status;
 
 use std::sync::Arc;
@@ -29,6 +32,7 @@ use serde::de::DeserializeOwned;
 
 use crate::contact_key_ring::ContactKeys;
 use crate::http::{Principal, Refusal};
+use crate::public::PublicSettings;
 
 /// Largest body of `POST /api/v1/canvasses`: a polygon at the vertex limit with full
 /// precision is about half a megabyte, and a polygon ten times over the limit still arrives
@@ -48,6 +52,8 @@ pub(crate) struct CanvassState {
     pub tiles: Arc<TileService>,
     /// The department's case-number format.
     pub case_numbers: Arc<CaseNumberPattern>,
+    /// The department's name and both languages' words, for the printed sheet.
+    pub public: Arc<PublicSettings>,
 }
 
 /// The paths whose handlers read their own body (up to [`MAX_CREATE_BODY`]) instead of the
