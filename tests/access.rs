@@ -17,6 +17,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
         "/api/v1/canvasses/{id}/cameras/{camera}",
         "Requires(Canvass)",
     ),
+    ("/api/v1/canvasses/{id}/sheet", "Requires(Canvass)"),
     ("/api/v1/changes", "Requires(Feeds)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
@@ -51,6 +52,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/readyz", "Public"),
     ("/register", "Public"),
     ("/register/sent", "Public"),
+    ("/static/canvass-sheet.css", "Public"),
     ("/static/canvass.css", "Public"),
     ("/static/logo", "Public"),
     ("/static/pin-map.js", "Public"),
@@ -71,9 +73,9 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         "/confirm/{token}" | "/manage/{token}" => (reqwest::Method::GET, 404),
         "/manage/entry" => (reqwest::Method::GET, 403),
         // The walk's database holds no canvass: an allowed caller is told so.
-        "/api/v1/canvasses/{id}" | "/api/v1/canvasses/{id}/cameras/{camera}" => {
-            (reqwest::Method::GET, 404)
-        }
+        "/api/v1/canvasses/{id}"
+        | "/api/v1/canvasses/{id}/cameras/{camera}"
+        | "/api/v1/canvasses/{id}/sheet" => (reqwest::Method::GET, 404),
         // The walk's server has no logo and no web assets (scripts/web-assets) configured.
         "/static/logo" | "/static/vendor/maplibre-gl.css" | "/static/vendor/maplibre-gl.js" => {
             (reqwest::Method::GET, 404)

@@ -80,7 +80,7 @@ const JURISDICTION_CENTRE: &str = "SELECT ST_X(p), ST_Y(p) FROM (
 /// keeps what orients a reader.
 const STREETS_IN_BOX: &str = "
     WITH e AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 4326) AS box)
-    SELECT s.class, part.xs, part.ys
+    SELECT s.class, s.name, part.xs, part.ys
       FROM streets s, e,
            LATERAL ST_Dump(ST_Simplify(ST_ClipByBox2D(s.geom, e.box), $5)) d,
            LATERAL (SELECT array_agg(ST_X(p.geom) ORDER BY p.path) AS xs,
@@ -449,6 +449,8 @@ pub async fn jurisdiction_centre(client: &impl GenericClient) -> Result<Option<L
 pub struct StreetLine {
     /// `primary`, `secondary`, `residential` or `service` (the column's check).
     pub class: String,
+    /// Its name, as imported.
+    pub name: String,
     /// Its positions, in order; at least two.
     pub points: Vec<LonLat>,
 }
@@ -479,8 +481,8 @@ pub async fn streets_in_box(
         .map_err(DbError::pg("read the streets of a map"))?;
     let mut streets = Vec::with_capacity(rows.len());
     for row in &rows {
-        let xs: Vec<f64> = row.get(1);
-        let ys: Vec<f64> = row.get(2);
+        let xs: Vec<f64> = row.get(2);
+        let ys: Vec<f64> = row.get(3);
         let points = xs
             .iter()
             .zip(&ys)
@@ -491,6 +493,7 @@ pub async fn streets_in_box(
         if points.len() >= 2 {
             streets.push(StreetLine {
                 class: row.get(0),
+                name: row.get(1),
                 points,
             });
         }

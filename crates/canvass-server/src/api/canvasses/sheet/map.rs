@@ -30,6 +30,11 @@ const MIN_SPAN_M: f64 = 150.0;
 const MARGIN: f64 = 0.06;
 /// Above this many stops the markers shrink, so that they overlap less.
 const MANY_STOPS: usize = 150;
+/// Most street names written on the map.
+const MAX_LABELS: usize = 40;
+/// Size of a street name, and the rough width of one of its characters, in drawing units.
+const LABEL_FONT: f64 = 13.0;
+const LABEL_CHAR_WIDTH: f64 = 7.0;
 
 /// The search area's outline, decoded once.
 #[derive(Debug, Clone)]
@@ -182,12 +187,108 @@ impl Frame {
         )
     }
 
+    /// Whether a drawing position is at least `margin` inside the drawing.
+    fn inside(&self, (x, y): (f64, f64), margin: f64) -> bool {
+        (margin..=WIDTH - margin).contains(&x) && (margin..=self.height - margin).contains(&y)
+    }
+
     fn path(&self, out: &mut String, points: &[LonLat]) {
         for (i, p) in points.iter().enumerate() {
             let (x, y) = self.xy(*p);
             let _ = write!(out, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
         }
     }
+}
+
+/// A position in drawing units.
+type Point = (f64, f64);
+
+fn distance(a: Point, b: Point) -> f64 {
+    (b.0 - a.0).hypot(b.1 - a.1)
+}
+
+/// Street names, upright, at most [`MAX_LABELS`], main streets first (the order the streets
+/// come in). A name goes along the stretch [`label_run`] finds, a third of the way from its
+/// left (or top) end, so that names keep off the incident at the centre.
+fn labels(out: &mut String, frame: &Frame, streets: &[StreetLine]) {
+    // Each name's pieces inside the drawing: a street comes as many rows, one per block.
+    let mut names: Vec<(&str, Vec<(Point, Point)>)> = Vec::new();
+    for class in ["primary", "secondary", "residential"] {
+        for street in streets.iter().filter(|s| s.class == class) {
+            let i = match names.iter().position(|(n, _)| *n == street.name) {
+                Some(i) => i,
+                None => {
+                    names.push((&street.name, Vec::new()));
+                    names.len() - 1
+                }
+            };
+            for w in street.points.windows(2) {
+                let (a, b) = (frame.xy(w[0]), frame.xy(w[1]));
+                if frame.inside(a, 30.0) && frame.inside(b, 30.0) {
+                    names[i].1.push((a, b));
+                }
+            }
+        }
+    }
+    out.push_str("<g class=\"street-names\">");
+    let mut written = 0;
+    for (name, pieces) in &names {
+        if written >= MAX_LABELS {
+            break;
+        }
+        let needed = name.chars().count() as f64 * LABEL_CHAR_WIDTH + 20.0;
+        let Some((mut a, mut b)) = label_run(pieces, needed) else {
+            continue;
+        };
+        if (b.0, b.1) < (a.0, a.1) {
+            std::mem::swap(&mut a, &mut b);
+        }
+        let length = distance(a, b);
+        let along = (length / 3.0).max(needed / 2.0).min(length - needed / 2.0) / length;
+        let (x, y) = (a.0 + (b.0 - a.0) * along, a.1 + (b.1 - a.1) * along);
+        let mut angle = (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
+        // Upright: never upside down.
+        if angle > 90.0 {
+            angle -= 180.0;
+        } else if angle <= -90.0 {
+            angle += 180.0;
+        }
+        let _ = write!(
+            out,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{LABEL_FONT}\" text-anchor=\"middle\" \
+             dominant-baseline=\"central\" transform=\"rotate({angle:.1} {x:.1} {y:.1})\">{}</text>",
+            escape(name)
+        );
+        written += 1;
+    }
+    out.push_str("</g>");
+}
+
+/// The stretch of a street to write its name along, when one is long enough: the whole street
+/// when it is straight (every piece on the line of its longest piece), else its longest piece.
+fn label_run(pieces: &[(Point, Point)], needed: f64) -> Option<(Point, Point)> {
+    let &(a, b) = pieces
+        .iter()
+        .max_by(|x, y| distance(x.0, x.1).total_cmp(&distance(y.0, y.1)))?;
+    let length = distance(a, b);
+    if length <= 0.0 {
+        return None;
+    }
+    let (ux, uy) = ((b.0 - a.0) / length, (b.1 - a.1) / length);
+    let ends = || pieces.iter().flat_map(|(p, q)| [*p, *q]);
+    let straight = ends().all(|p| ((p.0 - a.0) * uy - (p.1 - a.1) * ux).abs() < 2.0);
+    let run = if straight {
+        let along = |p: Point| (p.0 - a.0) * ux + (p.1 - a.1) * uy;
+        let low = ends().map(along).fold(f64::INFINITY, f64::min);
+        let high = ends().map(along).fold(f64::NEG_INFINITY, f64::max);
+        (
+            (a.0 + ux * low, a.1 + uy * low),
+            (a.0 + ux * high, a.1 + uy * high),
+        )
+    } else {
+        (a, b)
+    };
+    (distance(run.0, run.1) >= needed).then_some(run)
 }
 
 /// A five-pointed star of outer radius `r` at `(x, y)`: the incident.
@@ -275,6 +376,7 @@ pub(crate) fn svg(frame: &Frame, streets: &[StreetLine], stops: &[LonLat], label
             let _ = write!(out, "<path class=\"street {class}\" d=\"{d}\"/>");
         }
     }
+    labels(&mut out, frame, streets);
     let _ = write!(out, "<g class=\"area-line\">{area}</g>");
     if let Outline::Route { line, .. } = &frame.outline {
         out.push_str("<path class=\"route\" d=\"");
@@ -294,7 +396,7 @@ pub(crate) fn svg(frame: &Frame, streets: &[StreetLine], stops: &[LonLat], label
     let (radius, font) = if stops.len() > MANY_STOPS {
         (6.0, 7.0)
     } else {
-        (11.0, 12.0)
+        (13.0, 14.0)
     };
     out.push_str("<g class=\"stop-marks\">");
     for (i, at) in stops.iter().enumerate() {
@@ -339,6 +441,23 @@ pub(crate) fn svg(frame: &Frame, streets: &[StreetLine], stops: &[LonLat], label
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_straight_street_in_blocks_is_labelled_along_its_length() {
+        let blocks = [
+            ((0.0, 100.0), (50.0, 100.0)),
+            ((50.0, 100.0), (100.0, 100.0)),
+            ((100.0, 100.0), (150.0, 100.0)),
+        ];
+        assert_eq!(
+            label_run(&blocks, 120.0),
+            Some(((0.0, 100.0), (150.0, 100.0)))
+        );
+        assert_eq!(label_run(&blocks, 200.0), None, "too short for the name");
+        let bent = [((0.0, 0.0), (60.0, 0.0)), ((60.0, 0.0), (60.0, 40.0))];
+        assert_eq!(label_run(&bent, 50.0), Some(((0.0, 0.0), (60.0, 0.0))));
+        assert_eq!(label_run(&[], 10.0), None);
+    }
 
     #[test]
     fn scale_bar_lengths_are_round_and_fit() {
