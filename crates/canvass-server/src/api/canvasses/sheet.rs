@@ -534,7 +534,11 @@ impl Sheet<'_> {
             .iter()
             .map(|v| self.t(&format!("sheet-view-{}", v.as_str())))
             .collect();
-        let until = camera.footage_until.map(minute).unwrap_or_default();
+        // The column's heading says UTC.
+        let until = camera
+            .footage_until
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
         let footage = match footage_status(camera.footage_until, self.now) {
             FootageStatus::Ok => self.tf("sheet-footage-ok", &[("until", &until)]),
             FootageStatus::AtRisk => format!(

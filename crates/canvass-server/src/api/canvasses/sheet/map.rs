@@ -22,7 +22,7 @@ pub(crate) const MAX_STREETS: i64 = 1_500;
 /// Width of the drawing in SVG units; its height follows the area's shape within these.
 const WIDTH: f64 = 1_000.0;
 const MIN_HEIGHT: f64 = 450.0;
-const MAX_HEIGHT: f64 = 760.0;
+const MAX_HEIGHT: f64 = 620.0;
 /// The smallest span drawn, so that a canvass of one camera next to the incident still shows
 /// its streets.
 const MIN_SPAN_M: f64 = 150.0;
@@ -208,8 +208,7 @@ fn distance(a: Point, b: Point) -> f64 {
 }
 
 /// Street names, upright, at most [`MAX_LABELS`], main streets first (the order the streets
-/// come in). A name goes along the stretch [`label_run`] finds, a third of the way from its
-/// left (or top) end, so that names keep off the incident at the centre.
+/// come in). A name goes along the stretch [`label_run`] finds, at its left or bottom end.
 fn labels(out: &mut String, frame: &Frame, streets: &[StreetLine]) {
     // Each name's pieces inside the drawing: a street comes as many rows, one per block.
     let mut names: Vec<(&str, Vec<(Point, Point)>)> = Vec::new();
@@ -240,11 +239,14 @@ fn labels(out: &mut String, frame: &Frame, streets: &[StreetLine]) {
         let Some((mut a, mut b)) = label_run(pieces, needed) else {
             continue;
         };
-        if (b.0, b.1) < (a.0, a.1) {
+        // Names of streets running east–west at their left end, of those running north–south
+        // at their bottom end: along the map's edges, like a street index, off the centre.
+        let across = (b.0 - a.0).abs() >= (b.1 - a.1).abs();
+        if (across && b.0 < a.0) || (!across && b.1 > a.1) {
             std::mem::swap(&mut a, &mut b);
         }
         let length = distance(a, b);
-        let along = (length / 3.0).max(needed / 2.0).min(length - needed / 2.0) / length;
+        let along = (needed / 2.0) / length;
         let (x, y) = (a.0 + (b.0 - a.0) * along, a.1 + (b.1 - a.1) * along);
         let mut angle = (b.1 - a.1).atan2(b.0 - a.0).to_degrees();
         // Upright: never upside down.
