@@ -147,9 +147,9 @@ pub(crate) async fn stylesheet() -> Response {
 
 /// One door to knock on: the cameras registered at one address, nearest the incident first.
 #[derive(Debug)]
-pub(super) struct Stop<'a> {
+struct Stop<'a> {
     /// Its cameras (at least one), in the canvass's order.
-    pub cameras: Vec<&'a CanvassCamera>,
+    cameras: Vec<&'a CanvassCamera>,
 }
 
 impl Stop<'_> {
@@ -169,7 +169,7 @@ fn address_key(address: &str) -> String {
 }
 
 /// The canvass's cameras grouped by address, in the order of each address's nearest camera.
-pub(super) fn stops(cameras: &[CanvassCamera]) -> Vec<Stop<'_>> {
+fn stops(cameras: &[CanvassCamera]) -> Vec<Stop<'_>> {
     let mut stops: Vec<Stop<'_>> = Vec::new();
     let mut by_address: HashMap<String, usize> = HashMap::new();
     for camera in cameras {
