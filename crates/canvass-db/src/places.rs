@@ -546,3 +546,51 @@ pub async fn locate(
         Located::Outside
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    fn at(lon: f64, lat: f64) -> LonLat {
+        LonLat::new(lon, lat).unwrap()
+    }
+
+    #[tokio::test]
+    async fn streets_in_a_box_are_cut_to_it_main_first_and_capped() {
+        let db = TestDatabase::new().await.unwrap();
+        let client = db.connect().await.unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO streets (name, class, geom) VALUES
+                 ('Lane', 'service', 'SRID=4326;LINESTRING(-122.004 37.004, -122.003 37.004)'),
+                 ('Short St', 'residential', 'SRID=4326;LINESTRING(-122.004 37.002, -122.003 37.002)'),
+                 ('Long St', 'residential', 'SRID=4326;LINESTRING(-122.009 37.006, -122.001 37.006)'),
+                 ('Main Ave', 'primary', 'SRID=4326;LINESTRING(-122.02 37.005, -121.98 37.005)'),
+                 ('Far Rd', 'primary', 'SRID=4326;LINESTRING(-122.5 37.5, -122.4 37.5)')",
+            )
+            .await
+            .unwrap();
+        let (south_west, north_east) = (at(-122.01, 37.0), at(-122.0, 37.01));
+        let streets = streets_in_box(&client, south_west, north_east, 1e-6, 10)
+            .await
+            .unwrap();
+        let names: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Main Ave", "Long St", "Short St", "Lane"]);
+        assert_eq!(streets[0].class, "primary");
+        // Cut to the box: the primary street ran 2 km past it on each side.
+        for p in streets.iter().flat_map(|s| &s.points) {
+            assert!((-122.01 - 1e-9..=-122.0 + 1e-9).contains(&p.lon()), "{p:?}");
+            assert!((37.0..=37.01).contains(&p.lat()), "{p:?}");
+        }
+        let main = &streets[0].points;
+        assert_eq!(main.len(), 2);
+        assert!((main[0].lon() + 122.01).abs() < 1e-9 && (main[1].lon() + 122.0).abs() < 1e-9);
+        // The cap keeps the main streets, then the longest.
+        let capped = streets_in_box(&client, south_west, north_east, 1e-6, 2)
+            .await
+            .unwrap();
+        let names: Vec<&str> = capped.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Main Ave", "Long St"]);
+    }
+}
