@@ -18,6 +18,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
         "Requires(Canvass)",
     ),
     ("/api/v1/canvasses/{id}/requests", "Requires(Canvass)"),
+    ("/api/v1/canvasses/{id}/sheet", "Requires(Canvass)"),
     ("/api/v1/changes", "Requires(Feeds)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
@@ -52,6 +53,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/readyz", "Public"),
     ("/register", "Public"),
     ("/register/sent", "Public"),
+    ("/static/canvass-sheet.css", "Public"),
     ("/static/canvass.css", "Public"),
     ("/static/logo", "Public"),
     ("/static/pin-map.js", "Public"),
@@ -74,8 +76,8 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         // The walk's database holds no canvass: an allowed caller is told so.
         "/api/v1/canvasses/{id}"
         | "/api/v1/canvasses/{id}/cameras/{camera}"
-        | "/api/v1/canvasses/{id}/requests" => (reqwest::Method::GET, 404),
-
+        | "/api/v1/canvasses/{id}/requests"
+        | "/api/v1/canvasses/{id}/sheet" => (reqwest::Method::GET, 404),
         // The walk's server has no logo and no web assets (scripts/web-assets) configured.
         "/static/logo" | "/static/vendor/maplibre-gl.css" | "/static/vendor/maplibre-gl.js" => {
             (reqwest::Method::GET, 404)

@@ -1190,3 +1190,292 @@ async fn bad_requests_are_refused_naming_the_field() {
     let stderr = s.server.stderr_text();
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// One stop of a printed sheet: its number and the camera ids listed under it.
+#[derive(Debug)]
+struct SheetStop {
+    number: usize,
+    cameras: Vec<i64>,
+}
+
+/// The stops of a sheet, in the order printed.
+fn sheet_stops(html: &str) -> Vec<SheetStop> {
+    html.split("<li class=\"stop\" data-stop=\"")
+        .skip(1)
+        .map(|chunk| {
+            let number = chunk[..chunk.find('"').unwrap()].parse().unwrap();
+            let cameras = chunk
+                .split("<td>#")
+                .skip(1)
+                .map(|c| c[..c.find('<').unwrap()].parse().unwrap())
+                .collect();
+            SheetStop { number, cameras }
+        })
+        .collect()
+}
+
+/// Metres between two positions on the local equirectangular projection the sheet uses.
+fn local_metres(a: (f64, f64), b: (f64, f64), lat0: f64) -> f64 {
+    let dx = (a.0 - b.0) * METRES_PER_DEGREE * lat0.to_radians().cos();
+    let dy = (a.1 - b.1) * METRES_PER_DEGREE;
+    dx.hypot(dy)
+}
+
+fn path_length(points: &[(f64, f64)], lat0: f64) -> f64 {
+    points
+        .windows(2)
+        .map(|w| local_metres(w[0], w[1], lat0))
+        .sum()
+}
+
+#[tokio::test]
+async fn the_printable_sheet_orders_the_stops_and_shows_contacts_only_with_pii() {
+    let s = setup("1000").await;
+    let officer = key(&s.db.url, "officer", "officer", false).await;
+    let detective = key(&s.db.url, "detective", "officer", true).await;
+    let records = key(&s.db.url, "records", "records", true).await;
+    let client = s.db.connect().await.unwrap();
+    let base = s.server.base.clone();
+    let (lon, lat) = (-122.0317, 37.9683);
+    let created = canvass(
+        &base,
+        &officer,
+        &request("26-000030", lon, lat, json!({"radius_m": 1000})),
+    )
+    .await;
+    let id = created["id"].as_i64().unwrap();
+    let ids = camera_ids(&created);
+    assert!(ids.len() > 10, "{}", ids.len());
+    // A resident-supplied address holding markup, on the camera nearest the incident.
+    let hostile = "<script>alert('x')</script> & 1 Main St";
+    client
+        .execute(
+            "UPDATE cameras SET address = $1 WHERE id = $2",
+            &[&hostile, &ids[0]],
+        )
+        .await
+        .unwrap();
+    let sheet_url = format!("{base}/api/v1/canvasses/{id}/sheet");
+    let disclosures = || async {
+        client
+            .query(
+                "SELECT actor_name, record_ids, case_number, details FROM audit_log
+                  WHERE action = 'contact.disclose' ORDER BY seq",
+                &[],
+            )
+            .await
+            .unwrap()
+    };
+
+    // Without pii: 200 HTML under the security policy, every camera once, no personal data,
+    // nothing disclosed.
+    let response = reqwest::Client::new()
+        .get(&sheet_url)
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let headers = response.headers().clone();
+    assert_eq!(headers["content-type"], "text/html; charset=utf-8");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("style-src 'self'")
+    );
+    let plain = response.text().await.unwrap();
+    assert!(plain.starts_with("<!doctype html>"));
+    assert!(plain.contains("href=\"/static/canvass-sheet.css\""));
+    assert!(!plain.contains("<style") && !plain.contains("<script") && !plain.contains("style="));
+    assert!(plain.contains("26-000030"));
+    let stops = sheet_stops(&plain);
+    assert!(
+        stops.len() >= 8,
+        "{} stops: too few to test the order",
+        stops.len()
+    );
+    let mut printed: Vec<i64> = stops.iter().flat_map(|s| s.cameras.clone()).collect();
+    printed.sort_unstable();
+    let mut kept = ids.clone();
+    kept.sort_unstable();
+    assert_eq!(printed, kept, "every kept camera once");
+    assert_eq!(
+        stops.iter().map(|s| s.number).collect::<Vec<_>>(),
+        (1..=stops.len()).collect::<Vec<_>>()
+    );
+    assert!(
+        stops[0].cameras.contains(&ids[0]),
+        "the first stop is nearest the incident"
+    );
+    // The door script in both languages, the map with a numbered mark per stop and streets.
+    assert!(plain.contains("<div lang=\"en\">") && plain.contains("<div lang=\"es\">"));
+    assert!(plain.contains("¿Podemos preguntarle si su cámara grabó algo entre"));
+    assert!(plain.contains("<svg class=\"map-image\""));
+    assert!(plain.contains("class=\"street "), "streets drawn");
+    let marks = plain.split("<g class=\"stop-marks\">").nth(1).unwrap();
+    let marks = &marks[..marks.find("</g>").unwrap()];
+    assert_eq!(marks.matches("<circle").count(), stops.len());
+    assert!(disclosures().await.is_empty());
+
+    // With pii: the owners' addresses and contacts, and the read is audited like the JSON's.
+    let (status, full_json) = get(&format!("{base}/api/v1/canvasses/{id}"), &detective).await;
+    assert_eq!(status, 200);
+    let full_json: Value = serde_json::from_str(&full_json).unwrap();
+    let (status, full) = get(&sheet_url, &detective).await;
+    assert_eq!(status, 200, "{full}");
+    let audited = disclosures().await;
+    assert_eq!(audited.len(), 2, "the JSON read and the sheet");
+    let (json_read, sheet_read) = (&audited[0], &audited[1]);
+    assert_eq!(sheet_read.get::<_, String>(0), "detective");
+    assert_eq!(
+        sheet_read.get::<_, Vec<i64>>(1),
+        json_read.get::<_, Vec<i64>>(1),
+        "the same owners as the JSON read"
+    );
+    assert_eq!(
+        sheet_read.get::<_, Option<String>>(2).as_deref(),
+        Some("26-000030")
+    );
+    assert_eq!(sheet_read.get::<_, Value>(3)["canvass_id"], id);
+    assert_eq!(sheet_stops(&full).len(), stops.len());
+    // Markup in an address is text.
+    assert!(!full.contains("<script"));
+    assert!(full.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; 1 Main St"));
+    let mut address_of: HashMap<i64, String> = HashMap::new();
+    let mut position_of: HashMap<i64, (f64, f64)> = HashMap::new();
+    let mut rank_of: HashMap<i64, u64> = HashMap::new();
+    for camera in full_json["cameras"].as_array().unwrap() {
+        let camera_id = camera["camera_id"].as_i64().unwrap();
+        let contact = &camera["contact"];
+        for personal in [&contact["email"], &contact["name"], &contact["phone"]] {
+            if let Some(text) = personal.as_str() {
+                assert!(!plain.contains(text), "{text} on a sheet without pii");
+            }
+        }
+        let name = contact["name"].as_str().unwrap();
+        let escaped = name.replace('&', "&amp;").replace('\'', "&#39;");
+        assert!(full.contains(&escaped), "{name} missing with pii");
+        address_of.insert(camera_id, camera["address"].as_str().unwrap().to_owned());
+        position_of.insert(
+            camera_id,
+            (
+                camera["lon"].as_f64().unwrap(),
+                camera["lat"].as_f64().unwrap(),
+            ),
+        );
+        rank_of.insert(camera_id, camera["rank"].as_u64().unwrap());
+    }
+    assert!(!plain.contains("Main St"), "no address without pii");
+    // Cameras at one address are one stop, and no address is two stops.
+    let key = |a: &str| {
+        a.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    let mut seen = BTreeSet::new();
+    for stop in &stops {
+        let addresses: BTreeSet<String> =
+            stop.cameras.iter().map(|c| key(&address_of[c])).collect();
+        assert_eq!(addresses.len(), 1, "stop {}: {addresses:?}", stop.number);
+        assert!(seen.insert(addresses.into_iter().next().unwrap()));
+    }
+    // A valid tour: it starts at the stop nearest the incident, is no longer than the nearest
+    // neighbour tour from there, and 2-opt finds nothing left to shorten.
+    let positions: Vec<(f64, f64)> = stops
+        .iter()
+        .map(|stop| {
+            let nearest = stop.cameras.iter().min_by_key(|c| rank_of[*c]).unwrap();
+            position_of[nearest]
+        })
+        .collect();
+    let incident = (lon, lat);
+    let first = local_metres(positions[0], incident, lat);
+    assert!(
+        positions
+            .iter()
+            .all(|p| local_metres(*p, incident, lat) >= first - 1e-6)
+    );
+    let mut left: Vec<(f64, f64)> = positions[1..].to_vec();
+    let mut greedy = vec![positions[0]];
+    while !left.is_empty() {
+        let here = *greedy.last().unwrap();
+        let (i, _) = left
+            .iter()
+            .enumerate()
+            .min_by(|a, b| local_metres(*a.1, here, lat).total_cmp(&local_metres(*b.1, here, lat)))
+            .unwrap();
+        greedy.push(left.remove(i));
+    }
+    let walked = path_length(&positions, lat);
+    assert!(walked <= path_length(&greedy, lat) + 0.01, "{walked} m");
+    for i in 1..positions.len() {
+        for j in i + 1..positions.len() {
+            let mut other = positions.clone();
+            other[i..=j].reverse();
+            assert!(
+                path_length(&other, lat) > walked - 0.01,
+                "reversing {i}..={j} shortens"
+            );
+        }
+    }
+
+    // With pii but ?contacts=false: nothing shown, nothing disclosed.
+    let (status, quiet) = get(&format!("{sheet_url}?contacts=false"), &detective).await;
+    assert_eq!(status, 200);
+    assert!(!quiet.contains("Main St") && !quiet.contains('@'));
+    assert_eq!(disclosures().await.len(), 2);
+
+    // Spanish headings on asking; other areas draw too.
+    let (status, spanish) = get(&format!("{sheet_url}?lang=es"), &officer).await;
+    assert_eq!(status, 200);
+    assert!(spanish.contains("<html lang=\"es\">") && spanish.contains("Orden de recorrido"));
+    let polygon = json!({"type": "Polygon", "coordinates": [[
+        [lon - 0.002, lat - 0.002], [lon + 0.002, lat - 0.002],
+        [lon + 0.002, lat + 0.002], [lon - 0.002, lat + 0.002], [lon - 0.002, lat - 0.002]]]});
+    let route = json!({"type": "LineString", "coordinates": [[lon - 0.003, lat], [lon + 0.003, lat + 0.001]]});
+    for (case, area) in [
+        ("26-000031", json!({"polygon": polygon})),
+        ("26-000032", json!({"route": route, "buffer_m": 60})),
+    ] {
+        let other = canvass(&base, &officer, &request(case, lon, lat, area)).await;
+        let url = format!("{base}/api/v1/canvasses/{}/sheet", other["id"]);
+        let (status, html) = get(&url, &officer).await;
+        assert_eq!(status, 200, "{case}: {html}");
+        let mut printed: Vec<i64> = sheet_stops(&html)
+            .iter()
+            .flat_map(|s| s.cameras.clone())
+            .collect();
+        printed.sort_unstable();
+        let mut kept = camera_ids(&other);
+        kept.sort_unstable();
+        assert_eq!(printed, kept, "{case}");
+    }
+
+    // Refusals: the role without Canvass, a made-up id, a word for an id, an unknown language.
+    let (status, _) = get(&sheet_url, &records).await;
+    assert_eq!(status, 403);
+    let (status, text) = get(&format!("{base}/api/v1/canvasses/999999/sheet"), &officer).await;
+    assert_eq!(
+        (status, text.contains("no canvass 999999")),
+        (404, true),
+        "{text}"
+    );
+    let (status, text) = get(&format!("{base}/api/v1/canvasses/abc/sheet"), &officer).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("the canvass id must be a whole number"),
+        "{text}"
+    );
+    let (status, text) = get(&format!("{base}/api/v1/canvasses/%3Cb%3E/sheet"), &officer).await;
+    assert_eq!(status, 400, "{text}");
+    let (status, text) = get(&format!("{sheet_url}?lang=fr"), &officer).await;
+    assert_eq!(status, 400, "{text}");
+    // The stylesheet needs no credentials.
+    let css = reqwest::get(format!("{base}/static/canvass-sheet.css"))
+        .await
+        .unwrap();
+    assert_eq!(css.status().as_u16(), 200);
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+}

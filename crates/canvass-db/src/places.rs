@@ -75,6 +75,22 @@ const BASEMAP_TILE: &str = "
              WHERE j.geom IS NOT NULL), ''::bytea)";
 const JURISDICTION_CENTRE: &str = "SELECT ST_X(p), ST_Y(p) FROM (
     SELECT ST_PointOnSurface(boundary) AS p FROM jurisdiction ORDER BY id DESC LIMIT 1) t";
+/// The streets inside a box, cut to it and simplified to the scale of a printed map, as
+/// coordinate arrays per line part: main streets first, then the longest, so that the cap
+/// keeps what orients a reader.
+const STREETS_IN_BOX: &str = "
+    WITH e AS (SELECT ST_MakeEnvelope($1, $2, $3, $4, 4326) AS box)
+    SELECT s.class, s.name, part.xs, part.ys
+      FROM streets s, e,
+           LATERAL ST_Dump(ST_Simplify(ST_ClipByBox2D(s.geom, e.box), $5)) d,
+           LATERAL (SELECT array_agg(ST_X(p.geom) ORDER BY p.path) AS xs,
+                           array_agg(ST_Y(p.geom) ORDER BY p.path) AS ys
+                      FROM ST_DumpPoints(d.geom) p) part
+     WHERE s.geom && e.box AND ST_GeometryType(d.geom) = 'ST_LineString'
+     ORDER BY CASE s.class WHEN 'primary' THEN 0 WHEN 'secondary' THEN 1
+                           WHEN 'residential' THEN 2 ELSE 3 END,
+              ST_Length(s.geom) DESC, s.id
+     LIMIT $6";
 const DELETE_JURISDICTION: &str = "DELETE FROM jurisdiction";
 const INSERT_JURISDICTION: &str = "INSERT INTO jurisdiction (name, boundary, source)
      VALUES ($1, ST_GeomFromWKB($2, 4326), $3)";
@@ -428,6 +444,63 @@ pub async fn jurisdiction_centre(client: &impl GenericClient) -> Result<Option<L
         .transpose()
 }
 
+/// A street (or the part of one inside a box) to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreetLine {
+    /// `primary`, `secondary`, `residential` or `service` (the column's check).
+    pub class: String,
+    /// Its name, as imported.
+    pub name: String,
+    /// Its positions, in order; at least two.
+    pub points: Vec<LonLat>,
+}
+
+/// The streets inside the box from `south_west` to `north_east`, cut to it and simplified to
+/// `tolerance_deg`; at most `limit` line parts, main streets and then the longest first.
+/// Reference data only: nothing about the registry.
+pub async fn streets_in_box(
+    client: &impl GenericClient,
+    south_west: LonLat,
+    north_east: LonLat,
+    tolerance_deg: f64,
+    limit: i64,
+) -> Result<Vec<StreetLine>, DbError> {
+    let rows = client
+        .query(
+            STREETS_IN_BOX,
+            &[
+                &south_west.lon(),
+                &south_west.lat(),
+                &north_east.lon(),
+                &north_east.lat(),
+                &tolerance_deg,
+                &limit,
+            ],
+        )
+        .await
+        .map_err(DbError::pg("read the streets of a map"))?;
+    let mut streets = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let xs: Vec<f64> = row.get(2);
+        let ys: Vec<f64> = row.get(3);
+        let points = xs
+            .iter()
+            .zip(&ys)
+            .map(|(x, y)| {
+                LonLat::new(*x, *y).map_err(|e| DbError::Invalid(format!("a street: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if points.len() >= 2 {
+            streets.push(StreetLine {
+                class: row.get(0),
+                name: row.get(1),
+                points,
+            });
+        }
+    }
+    Ok(streets)
+}
+
 /// Where a registration's cameras go.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Located {
@@ -472,4 +545,52 @@ pub async fn locate(
     } else {
         Located::Outside
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::TestDatabase;
+
+    fn at(lon: f64, lat: f64) -> LonLat {
+        LonLat::new(lon, lat).unwrap()
+    }
+
+    #[tokio::test]
+    async fn streets_in_a_box_are_cut_to_it_main_first_and_capped() {
+        let db = TestDatabase::new().await.unwrap();
+        let client = db.connect().await.unwrap();
+        client
+            .batch_execute(
+                "INSERT INTO streets (name, class, geom) VALUES
+                 ('Lane', 'service', 'SRID=4326;LINESTRING(-122.004 37.004, -122.003 37.004)'),
+                 ('Short St', 'residential', 'SRID=4326;LINESTRING(-122.004 37.002, -122.003 37.002)'),
+                 ('Long St', 'residential', 'SRID=4326;LINESTRING(-122.009 37.006, -122.001 37.006)'),
+                 ('Main Ave', 'primary', 'SRID=4326;LINESTRING(-122.02 37.005, -121.98 37.005)'),
+                 ('Far Rd', 'primary', 'SRID=4326;LINESTRING(-122.5 37.5, -122.4 37.5)')",
+            )
+            .await
+            .unwrap();
+        let (south_west, north_east) = (at(-122.01, 37.0), at(-122.0, 37.01));
+        let streets = streets_in_box(&client, south_west, north_east, 1e-6, 10)
+            .await
+            .unwrap();
+        let names: Vec<&str> = streets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Main Ave", "Long St", "Short St", "Lane"]);
+        assert_eq!(streets[0].class, "primary");
+        // Cut to the box: the primary street ran 2 km past it on each side.
+        for p in streets.iter().flat_map(|s| &s.points) {
+            assert!((-122.01 - 1e-9..=-122.0 + 1e-9).contains(&p.lon()), "{p:?}");
+            assert!((37.0..=37.01).contains(&p.lat()), "{p:?}");
+        }
+        let main = &streets[0].points;
+        assert_eq!(main.len(), 2);
+        assert!((main[0].lon() + 122.01).abs() < 1e-9 && (main[1].lon() + 122.0).abs() < 1e-9);
+        // The cap keeps the main streets, then the longest.
+        let capped = streets_in_box(&client, south_west, north_east, 1e-6, 2)
+            .await
+            .unwrap();
+        let names: Vec<&str> = capped.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Main Ave", "Long St"]);
+    }
 }

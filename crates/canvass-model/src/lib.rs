@@ -15,6 +15,7 @@ pub mod public_url;
 pub mod registration;
 pub mod submission;
 pub mod totp;
+pub mod walk;
 
 pub use access::{Permission, Role};
 pub use camera::{CanExport, Placement, RecordingMode, View};

@@ -7,8 +7,10 @@
 //!   `GET /api/v1/canvasses/{id}.csv`.
 //! - `status`: `GET` and `PATCH /api/v1/canvasses/{id}/cameras/{camera}` — the outcome of
 //!   contacting a camera's owner, with its history.
-//! - `requests`: `POST /api/v1/canvasses/{id}/requests` — e-mail the owners of chosen
+//! - `requests`: `POST` and `GET /api/v1/canvasses/{id}/requests` — e-mail the owners of chosen
 //!   cameras, each in their language, to preserve or hand over a recording.
+//! - `sheet`: `GET /api/v1/canvasses/{id}/sheet` — the printable canvass sheet (HTML with an
+//!   SVG map, the stops in walking order, the door script in English and Spanish).
 //! - `answer`: the one shape of a canvass in JSON and CSV; owners' contacts only for callers
 //!   with `pii`, opened and audited on the caller's transaction.
 //!
@@ -19,6 +21,7 @@ pub(crate) mod answer;
 pub(crate) mod create;
 pub(crate) mod read;
 pub(crate) mod requests;
+pub(crate) mod sheet;
 pub(crate) mod status;
 
 use std::sync::Arc;
@@ -32,6 +35,7 @@ use serde::de::DeserializeOwned;
 
 use crate::contact_key_ring::ContactKeys;
 use crate::http::{Principal, Refusal};
+use crate::public::PublicSettings;
 
 /// Largest body of `POST /api/v1/canvasses`: a polygon at the vertex limit with full
 /// precision is about half a megabyte, and a polygon ten times over the limit still arrives
@@ -53,8 +57,9 @@ pub(crate) struct CanvassState {
     pub case_numbers: Arc<CaseNumberPattern>,
     /// Sends footage requests.
     pub mailer: Arc<canvass_mail::Mailer>,
-    /// The owner-mail composer and the department's phone number.
-    pub public: Arc<crate::public::PublicSettings>,
+    /// The department (its name and phone), both languages' words and the owner-mail
+    /// composer: for the printed sheet and the footage-request mails.
+    pub public: Arc<PublicSettings>,
 }
 
 /// The paths whose handlers read their own body (up to [`MAX_CREATE_BODY`]) instead of the

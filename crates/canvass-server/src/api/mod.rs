@@ -56,6 +56,17 @@ where
             get(canvasses::read::show),
         )
         .route(
+            "/api/v1/canvasses/{id}/sheet",
+            Access::Requires(Permission::Canvass),
+            get(canvasses::sheet::sheet),
+        )
+        // The sheet's stylesheet: no data in it, and a page loads it without credentials.
+        .route(
+            canvasses::sheet::STYLESHEET_PATH,
+            Access::Public,
+            get(canvasses::sheet::stylesheet),
+        )
+        .route(
             "/api/v1/canvasses/{id}/cameras/{camera}",
             Access::Requires(Permission::Canvass),
             get(canvasses::status::show).patch(canvasses::status::change),

@@ -175,7 +175,7 @@ fn area_json(area: &StoredArea) -> serde_json::Value {
 }
 
 /// Whether the canvass kept fewer cameras than it found.
-fn truncated(canvass: &Canvass) -> bool {
+pub(crate) fn truncated(canvass: &Canvass) -> bool {
     canvass.found > MAX_CAMERAS as i64
 }
 
