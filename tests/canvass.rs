@@ -60,9 +60,24 @@ async fn setup(cameras: &str) -> Setup {
         dir.path().to_str().unwrap().to_owned(),
         cameras.to_owned(),
     );
-    let server = tokio::task::spawn_blocking(move || Server::demo(&url, &data, &cameras))
-        .await
-        .unwrap();
+    // The department's clock is Pacific time: the printed sheet reads its times on it.
+    let server = tokio::task::spawn_blocking(move || {
+        let server = Server::start(&[
+            "--database-url",
+            &url,
+            "--data-dir",
+            &data,
+            "--demo",
+            "--demo-cameras",
+            &cameras,
+            "--time-zone",
+            "America/Los_Angeles",
+        ]);
+        server.wait_ready();
+        server
+    })
+    .await
+    .unwrap();
     Setup {
         db,
         server,
@@ -1289,6 +1304,15 @@ async fn the_printable_sheet_orders_the_stops_and_shows_contacts_only_with_pii()
     assert!(plain.contains("href=\"/static/canvass-sheet.css\""));
     assert!(!plain.contains("<style") && !plain.contains("<script") && !plain.contains("style="));
     assert!(plain.contains("26-000030"));
+    assert!(
+        plain.contains("Footage (America/Los_Angeles)"),
+        "the clock is named"
+    );
+    assert!(
+        plain.contains(" PST") || plain.contains(" PDT"),
+        "times on the department's clock"
+    );
+    assert!(!plain.contains(" UTC<"), "no time left on UTC");
     let stops = sheet_stops(&plain);
     assert!(
         stops.len() >= 8,

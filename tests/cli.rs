@@ -47,6 +47,10 @@ fn unknown_commands_and_flags() {
         "invalid value",
     );
     assert_clear_error(&run(&["serve", "--request-timeout", "0"]), "invalid value");
+    assert_clear_error(
+        &run(&["serve", "--time-zone", "Mars/Olympus_Mons"]),
+        "not an IANA time zone",
+    );
 }
 
 #[test]

@@ -342,6 +342,17 @@ pub struct ServeArgs {
     #[arg(long, env = "CANVASS_HIDE_OWNER_NOTICES")]
     pub hide_owner_notices: bool,
 
+    /// The department's time zone (an IANA name such as America/Los_Angeles): the times printed
+    /// on canvass sheets are shown on its clock.
+    #[arg(
+        long,
+        env = "CANVASS_TIME_ZONE",
+        default_value = "UTC",
+        value_name = "ZONE",
+        value_parser = time_zone
+    )]
+    pub time_zone: chrono_tz::Tz,
+
     /// Consent text in English (default: the built-in wording naming the department).
     #[arg(
         long,
@@ -700,6 +711,13 @@ fn bbox(spec: &str) -> Result<[f64; 4], String> {
         return Err("latitudes must be within -90 to 90".into());
     }
     Ok([west, south, east, north])
+}
+
+/// `--time-zone`: an IANA time-zone name.
+fn time_zone(text: &str) -> Result<chrono_tz::Tz, String> {
+    text.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        format!("{text:?} is not an IANA time zone; use a name such as America/Los_Angeles or UTC")
+    })
 }
 
 /// `--case`: a case number as every disclosure takes it.

@@ -194,6 +194,7 @@ fn department(args: &ServeArgs) -> anyhow::Result<canvass_server::Department> {
         consent: args.consent_en.clone().zip(args.consent_es.clone()),
         jurisdiction_name: args.jurisdiction_name.clone(),
         owner_notices: !args.hide_owner_notices,
+        time_zone: args.time_zone,
     })
 }
 

@@ -26,6 +26,8 @@ pub struct Department {
     pub consent: Option<(String, String)>,
     /// The area covered, as messages name it ("Demo City").
     pub jurisdiction_name: String,
+    /// The department's clock: the times printed for officers are read on it.
+    pub time_zone: chrono_tz::Tz,
     /// Whether owners see on their manage page when their contact was disclosed or they were
     /// asked for footage.
     pub owner_notices: bool,
@@ -41,6 +43,7 @@ impl Default for Department {
             consent: None,
             jurisdiction_name: "Demo City".into(),
             owner_notices: true,
+            time_zone: chrono_tz::Tz::UTC,
         }
     }
 }

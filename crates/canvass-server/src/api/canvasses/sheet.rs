@@ -25,6 +25,7 @@ use canvass_model::Language;
 use canvass_model::canvass::{FootageStatus, footage_status};
 use canvass_model::walk::{LocalProjection, Metres, tour_length, walking_order};
 use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
 use serde::Deserialize;
 
 use super::answer::{self, Contacts};
@@ -113,6 +114,7 @@ pub(crate) async fn sheet(
             frame: &frame,
             messages: &settings.messages,
             department: &settings.department.name,
+            zone: settings.department.time_zone,
             language,
             now,
         };
@@ -196,9 +198,12 @@ fn direction(bearing_deg: f32) -> &'static str {
     POINTS[sector % 8]
 }
 
-/// Minutes are what an officer reads; the sheet says which clock.
-fn minute(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+/// Minutes are what an officer reads, on the department's clock, which the sheet names
+/// (`2026-12-02 14:40 PST`).
+fn minute(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
 }
 
 /// The time the door script asks about: around the incident, or for a missing person from
@@ -230,6 +235,8 @@ struct Sheet<'a> {
     frame: &'a map::Frame,
     messages: &'a Messages,
     department: &'a str,
+    /// The department's clock, every time on the sheet is read on.
+    zone: Tz,
     language: Language,
     now: DateTime<Utc>,
 }
@@ -307,7 +314,7 @@ impl Sheet<'_> {
                 &[
                     ("id", &canvass.id.to_string()),
                     ("case", &canvass.case_number),
-                    ("printed", &minute(self.now)),
+                    ("printed", &minute(self.now, self.zone)),
                 ],
             ),
         );
@@ -338,7 +345,7 @@ impl Sheet<'_> {
         }
         fact(
             "sheet-incident-time",
-            escape(&minute(canvass.incident_time)),
+            escape(&minute(canvass.incident_time, self.zone)),
         );
         let point = format!(
             "{:.5}, {:.5}",
@@ -356,10 +363,13 @@ impl Sheet<'_> {
             "sheet-created",
             self.tf(
                 "sheet-created-by",
-                &[("time", &minute(canvass.created_at)), ("name", created_by)],
+                &[
+                    ("time", &minute(canvass.created_at, self.zone)),
+                    ("name", created_by),
+                ],
             ),
         );
-        fact("sheet-printed", escape(&minute(self.now)));
+        fact("sheet-printed", escape(&minute(self.now, self.zone)));
         fact(
             "sheet-cameras",
             self.tf(
@@ -410,7 +420,7 @@ impl Sheet<'_> {
             } => self.tf(
                 "sheet-area-missing",
                 &[
-                    ("time", &minute(*last_seen_at)),
+                    ("time", &minute(*last_seen_at, self.zone)),
                     ("radius", &metres(f64::from(*radius_m))),
                     ("speed", &format!("{speed_kmh:.1}")),
                 ],
@@ -421,7 +431,7 @@ impl Sheet<'_> {
     /// What the officer says at the door, in English and in Spanish side by side.
     fn door_script(&self, out: &mut String) {
         let (from, until) = footage_window(self.canvass);
-        let (from, until) = (minute(from), minute(until));
+        let (from, until) = (minute(from, self.zone), minute(until, self.zone));
         let _ = write!(
             out,
             "<section class=\"script\"><h2>{}</h2><div class=\"script-columns\">",
@@ -492,7 +502,7 @@ impl Sheet<'_> {
             self.t("sheet-col-placement"),
             self.t("sheet-col-views"),
             self.t("sheet-col-faces"),
-            self.t("sheet-col-footage"),
+            self.tf("sheet-col-footage", &[("zone", self.zone.name())]),
             self.t("sheet-col-status"),
         );
         for camera in &stop.cameras {
@@ -534,10 +544,14 @@ impl Sheet<'_> {
             .iter()
             .map(|v| self.t(&format!("sheet-view-{}", v.as_str())))
             .collect();
-        // The column's heading says UTC.
+        // The column's heading names the clock.
         let until = camera
             .footage_until
-            .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+            .map(|t| {
+                t.with_timezone(&self.zone)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
             .unwrap_or_default();
         let footage = match footage_status(camera.footage_until, self.now) {
             FootageStatus::Ok => self.tf("sheet-footage-ok", &[("until", &until)]),
@@ -614,6 +628,21 @@ impl Sheet<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn times_read_on_the_departments_clock_and_name_it() {
+        let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+        let winter = at("2026-12-02T22:40:00Z");
+        assert_eq!(minute(winter, Tz::UTC), "2026-12-02 22:40 UTC");
+        assert_eq!(
+            minute(winter, chrono_tz::America::Los_Angeles),
+            "2026-12-02 14:40 PST"
+        );
+        assert_eq!(
+            minute(at("2026-07-04T19:05:00Z"), chrono_tz::America::Los_Angeles),
+            "2026-07-04 12:05 PDT"
+        );
+    }
 
     #[test]
     fn directions_cover_the_compass() {
