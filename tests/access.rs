@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, run, run_with_stdin, stderr_of, stdout_of};
+use canvass_e2e::{Server, create_named_key, run, run_with_stdin, stderr_of, stdout_of};
 
 /// Every route and its policy. A new route, or a changed policy, must be written here too.
 const EXPECTED_POLICIES: &[(&str, &str)] = &[
@@ -84,25 +84,6 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         }
         _ => (reqwest::Method::GET, 200),
     }
-}
-
-fn create_key(url: &str, name: &str, role: &str, pii: bool) -> String {
-    let mut args = vec![
-        "key",
-        "create",
-        "--database-url",
-        url,
-        "--name",
-        name,
-        "--role",
-        role,
-    ];
-    if pii {
-        args.push("--pii");
-    }
-    let output = run(&args);
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    stdout_of(&output).trim().to_owned()
 }
 
 fn get(url: &str, key: Option<&str>) -> (u16, String, reqwest::header::HeaderMap) {
@@ -211,7 +192,12 @@ async fn route_by_role_walk() {
     let url = s.db.url.clone();
     let keys: Vec<(&str, Option<String>, bool, &str)> = tokio::task::spawn_blocking(move || {
         let key = |who: &'static str, name: &str, role: &'static str, pii: bool| {
-            (who, Some(create_key(&url, name, role, pii)), pii, role)
+            (
+                who,
+                Some(create_named_key(&url, name, role, pii)),
+                pii,
+                role,
+            )
         };
         vec![
             ("anonymous", None, false, "none"),
@@ -345,9 +331,10 @@ async fn route_by_role_walk() {
 async fn disclosure_needs_a_case_and_decrypts_for_pii_keys() {
     let s = setup().await;
     let url = s.db.url.clone();
-    let key = tokio::task::spawn_blocking(move || create_key(&url, "detective", "officer", true))
-        .await
-        .unwrap();
+    let key =
+        tokio::task::spawn_blocking(move || create_named_key(&url, "detective", "officer", true))
+            .await
+            .unwrap();
     let base = format!(
         "{}/api/v1/registrations/{}/contact",
         s.server.base, s.active_registration
@@ -406,9 +393,9 @@ async fn revoked_and_expired_keys_and_basic_auth() {
     let url = s.db.url.clone();
     let (revoked, expired, good) = tokio::task::spawn_blocking(move || {
         (
-            create_key(&url, "old laptop", "officer", false),
-            create_key(&url, "contractor", "analyst", false),
-            create_key(&url, "qgis", "analyst", false),
+            create_named_key(&url, "old laptop", "officer", false),
+            create_named_key(&url, "contractor", "analyst", false),
+            create_named_key(&url, "qgis", "analyst", false),
         )
     })
     .await
@@ -831,9 +818,10 @@ async fn audit_verify_names_tampered_rows() {
 async fn contact_key_rotation_without_restart() {
     let s = setup().await;
     let url = s.db.url.clone();
-    let key = tokio::task::spawn_blocking(move || create_key(&url, "rotation", "admin", true))
-        .await
-        .unwrap();
+    let key =
+        tokio::task::spawn_blocking(move || create_named_key(&url, "rotation", "admin", true))
+            .await
+            .unwrap();
     let contact_url = format!(
         "{}/api/v1/registrations/{}/contact?case=ROT-1",
         s.server.base, s.active_registration

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, create_named_key_async, run, stderr_of, stdout_of};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -83,31 +83,6 @@ async fn setup(cameras: &str) -> Setup {
         server,
         _dir: dir,
     }
-}
-
-/// A new API key (`canvass key create`), with the pii grant when asked.
-async fn key(url: &str, name: &str, role: &str, pii: bool) -> String {
-    let (url, name, role) = (url.to_owned(), name.to_owned(), role.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let mut args = vec![
-            "key",
-            "create",
-            "--database-url",
-            &url,
-            "--name",
-            &name,
-            "--role",
-            &role,
-        ];
-        if pii {
-            args.push("--pii");
-        }
-        let output = run(&args);
-        assert!(output.status.success(), "{}", stderr_of(&output));
-        stdout_of(&output).trim().to_owned()
-    })
-    .await
-    .unwrap()
 }
 
 /// A request with an optional JSON body: (status, body text).
@@ -231,7 +206,7 @@ fn star(lon: f64, lat: f64, corners: u32, reach: &[f64]) -> Vec<[f64; 2]> {
 #[tokio::test]
 async fn searches_return_exactly_what_postgis_finds_nearest_first() {
     let s = setup("6000").await;
-    let officer = key(&s.db.url, "officer", "officer", false).await;
+    let officer = create_named_key_async(&s.db.url, "officer", "officer", false).await;
     let client = s.db.connect().await.unwrap();
     let base = s.server.base.clone();
     let mut checked = 0;
@@ -437,7 +412,7 @@ async fn index_size(client: &tokio_postgres::Client) -> usize {
 #[tokio::test]
 async fn faces_incident_and_footage_for_hand_made_cameras() {
     let s = setup("300").await;
-    let officer = key(&s.db.url, "officer", "officer", false).await;
+    let officer = create_named_key_async(&s.db.url, "officer", "officer", false).await;
     let client = s.db.connect().await.unwrap();
     let base = s.server.base.clone();
     // Far from the demo city: only these cameras are near.
@@ -558,10 +533,10 @@ async fn faces_incident_and_footage_for_hand_made_cameras() {
 #[tokio::test]
 async fn contacts_only_with_pii_every_canvass_and_disclosure_audited() {
     let s = setup("1000").await;
-    let officer = key(&s.db.url, "officer", "officer", false).await;
-    let detective = key(&s.db.url, "detective", "officer", true).await;
-    let analyst = key(&s.db.url, "analyst", "analyst", false).await;
-    let records = key(&s.db.url, "records", "records", true).await;
+    let officer = create_named_key_async(&s.db.url, "officer", "officer", false).await;
+    let detective = create_named_key_async(&s.db.url, "detective", "officer", true).await;
+    let analyst = create_named_key_async(&s.db.url, "analyst", "analyst", false).await;
+    let records = create_named_key_async(&s.db.url, "records", "records", true).await;
     let client = s.db.connect().await.unwrap();
     let base = s.server.base.clone();
     let (lon, lat) = (-122.0317, 37.9683);
@@ -897,7 +872,7 @@ async fn sign_in(url: &str, base: &str) -> Session {
 #[tokio::test]
 async fn bad_requests_are_refused_naming_the_field() {
     let mut s = setup("300").await;
-    let officer = key(&s.db.url, "officer", "officer", false).await;
+    let officer = create_named_key_async(&s.db.url, "officer", "officer", false).await;
     let base = s.server.base.clone();
     let good = request("26-000030", -122.0317, 37.9683, json!({"radius_m": 300}));
     let with = |change: &dyn Fn(&mut Value)| {
@@ -1246,9 +1221,9 @@ fn path_length(points: &[(f64, f64)], lat0: f64) -> f64 {
 #[tokio::test]
 async fn the_printable_sheet_orders_the_stops_and_shows_contacts_only_with_pii() {
     let s = setup("1000").await;
-    let officer = key(&s.db.url, "officer", "officer", false).await;
-    let detective = key(&s.db.url, "detective", "officer", true).await;
-    let records = key(&s.db.url, "records", "records", true).await;
+    let officer = create_named_key_async(&s.db.url, "officer", "officer", false).await;
+    let detective = create_named_key_async(&s.db.url, "detective", "officer", true).await;
+    let records = create_named_key_async(&s.db.url, "records", "records", true).await;
     let client = s.db.connect().await.unwrap();
     let base = s.server.base.clone();
     let (lon, lat) = (-122.0317, 37.9683);

@@ -13,35 +13,11 @@ use std::time::Duration;
 
 use canvass_db::registrations::{self, TokenPurpose};
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, SmtpServer, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, SmtpServer, create_named_key_async};
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 const CASE: &str = "26-004211";
-
-async fn key(url: &str, name: &str, role: &str, pii: bool) -> String {
-    let (url, name, role) = (url.to_owned(), name.to_owned(), role.to_owned());
-    tokio::task::spawn_blocking(move || {
-        let mut args = vec![
-            "key",
-            "create",
-            "--database-url",
-            &url,
-            "--name",
-            &name,
-            "--role",
-            &role,
-        ];
-        if pii {
-            args.push("--pii");
-        }
-        let output = run(&args);
-        assert!(output.status.success(), "{}", stderr_of(&output));
-        stdout_of(&output).trim().to_owned()
-    })
-    .await
-    .unwrap()
-}
 
 async fn post(url: &str, key: &str, content_type: &str, body: String) -> (u16, Value) {
     let response = reqwest::Client::new()
@@ -133,8 +109,8 @@ async fn owners_are_asked_one_mail_each_and_see_it_on_their_page() {
     })
     .await
     .unwrap();
-    let officer = key(&db.url, "patrol", "officer", false).await;
-    let detective = key(&db.url, "detective", "officer", true).await;
+    let officer = create_named_key_async(&db.url, "patrol", "officer", false).await;
+    let detective = create_named_key_async(&db.url, "detective", "officer", true).await;
     let client = db.connect().await.unwrap();
 
     // A canvass around the camera with the most neighbours of other owners.

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use std::process::Command;
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, create_named_key};
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
@@ -32,7 +32,7 @@ async fn setup(cameras: &'static str) -> Setup {
     let data = dir.path().to_str().unwrap().to_owned();
     let (server, analyst) = tokio::task::spawn_blocking(move || {
         let server = Server::demo(&url, &data, cameras);
-        (server, new_key(&url, "analyst", false))
+        (server, create_named_key(&url, "analyst", "analyst", false))
     })
     .await
     .unwrap();
@@ -42,26 +42,6 @@ async fn setup(cameras: &'static str) -> Setup {
         _dir: dir,
         analyst,
     }
-}
-
-fn new_key(url: &str, role: &str, pii: bool) -> String {
-    let name = format!("{role}{}", if pii { " pii" } else { "" });
-    let mut args = vec![
-        "key",
-        "create",
-        "--database-url",
-        url,
-        "--name",
-        &name,
-        "--role",
-        role,
-    ];
-    if pii {
-        args.push("--pii");
-    }
-    let output = run(&args);
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    stdout_of(&output).trim().to_owned()
 }
 
 /// A GET with the key as the HTTP Basic password (as QGIS and GDAL send it).
@@ -331,9 +311,10 @@ async fn every_route_answers_in_every_format() {
     assert_eq!(status, 401);
     assert!(header(&headers, "www-authenticate").starts_with("Basic"));
     let url = s.db.url.clone();
-    let officer = tokio::task::spawn_blocking(move || new_key(&url, "officer", false))
-        .await
-        .unwrap();
+    let officer =
+        tokio::task::spawn_blocking(move || create_named_key(&url, "officer", "officer", false))
+            .await
+            .unwrap();
     assert_eq!(get_as(&base, &officer, None).await.0, 403);
 }
 
@@ -593,9 +574,10 @@ fn urlencode(text: &str) -> String {
 async fn camera_contacts_need_pii_and_every_answer_is_audited() {
     let s = setup("300").await;
     let url = s.db.url.clone();
-    let detective = tokio::task::spawn_blocking(move || new_key(&url, "analyst", true))
-        .await
-        .unwrap();
+    let detective =
+        tokio::task::spawn_blocking(move || create_named_key(&url, "analyst pii", "analyst", true))
+            .await
+            .unwrap();
     let base = format!("{}/ogc", s.server.base);
     let contacts = format!("{base}/collections/camera_contacts");
 

@@ -29,7 +29,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, create_key, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, create_key, create_named_key, stderr_of, stdout_of};
 use serde_json::Value;
 
 /// Demo cameras: enough for several pages of every client, few enough for a quick fuzz.
@@ -551,22 +551,6 @@ fn pyqgis_loads_the_layer_with_basic_auth_and_nothing_without() {
 
 /// An API key of `role` that may see personal data, so that the fuzzer reaches both
 /// collections.
-fn create_pii_key(url: &str, role: &str) -> String {
-    let output = run(&[
-        "key",
-        "create",
-        "--database-url",
-        url,
-        "--name",
-        "fuzzer",
-        "--role",
-        role,
-        "--pii",
-    ]);
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    stdout_of(&output).trim().to_owned()
-}
-
 /// GET `url` with HTTP Basic authentication: (status, body).
 fn get_with_basic(url: &str, user: &str, key: &str) -> (u16, String) {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -608,7 +592,7 @@ fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
 fn the_openapi_document_validates_and_fuzzing_finds_no_server_error_or_schema_break() {
     let started = Instant::now();
     let mut demo = Demo::start();
-    let key = create_pii_key(&demo.url, "records");
+    let key = create_named_key(&demo.url, "fuzzer", "records", true);
     let venv = python_env();
 
     let (status, body) = get_with_basic(&format!("{}/api", demo.landing()), "records", &key);

@@ -295,18 +295,36 @@ pub fn stderr_of(output: &Output) -> String {
 /// A new API key of `role`, named after the role, created with `canvass key create` on the
 /// database at `url`.
 pub fn create_key(url: &str, role: &str) -> String {
-    let output = run(&[
+    create_named_key(url, role, role, false)
+}
+
+/// A new API key named `name` of `role`, with the pii grant when `pii`, created with
+/// `canvass key create` on the database at `url`.
+pub fn create_named_key(url: &str, name: &str, role: &str, pii: bool) -> String {
+    let mut args = vec![
         "key",
         "create",
         "--database-url",
         url,
         "--name",
-        role,
+        name,
         "--role",
         role,
-    ]);
+    ];
+    if pii {
+        args.push("--pii");
+    }
+    let output = run(&args);
     assert!(output.status.success(), "{}", stderr_of(&output));
     stdout_of(&output).trim().to_owned()
+}
+
+/// [`create_named_key`] from async code, off the runtime's workers.
+pub async fn create_named_key_async(url: &str, name: &str, role: &str, pii: bool) -> String {
+    let (url, name, role) = (url.to_owned(), name.to_owned(), role.to_owned());
+    tokio::task::spawn_blocking(move || create_named_key(&url, &name, &role, pii))
+        .await
+        .expect("create a key")
 }
 
 /// Standard output of a finished command, as text.

@@ -172,6 +172,22 @@ fn path_id(text: &str, what: &'static str) -> Result<i64, Refusal> {
         })
 }
 
+/// 404 naming a canvass that does not exist.
+fn no_canvass(id: i64) -> Refusal {
+    Refusal::new(StatusCode::NOT_FOUND, format!("no canvass {id}"))
+}
+
+/// Canvass `id` with its cameras, or 404 naming it.
+async fn load_canvass(
+    client: &impl tokio_postgres::GenericClient,
+    id: i64,
+) -> Result<canvass_db::canvasses::Canvass, Refusal> {
+    canvass_db::canvasses::load(client, id)
+        .await
+        .map_err(db_failure)?
+        .ok_or_else(|| no_canvass(id))
+}
+
 /// A database failure: 500 when sealed contacts cannot be opened (the key is wrong), 503
 /// otherwise.
 fn db_failure(error: DbError) -> Refusal {

@@ -11,7 +11,7 @@ use chrono::{SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::answer;
-use super::{CanvassState, db_failure, path_id};
+use super::{CanvassState, load_canvass, path_id};
 use crate::http::{ClientInfo, Principal, Refusal};
 
 /// Canvasses per page unless the caller asks for another number.
@@ -169,10 +169,7 @@ pub(crate) async fn show(
         .await
         .map_err(DbError::pg("begin reading a canvass"))
         .map_err(Refusal::unavailable)?;
-    let canvass = canvasses::load(&*tx, id)
-        .await
-        .map_err(db_failure)?
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, format!("no canvass {id}")))?;
+    let canvass = load_canvass(&*tx, id).await?;
     let contacts = answer::contacts(
         &*tx,
         &state.keys,

@@ -21,7 +21,10 @@ use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::json;
 
-use super::{CanvassState, MAX_STATUS_BODY, bad_input, check_csrf, db_failure, json_body, path_id};
+use super::{
+    CanvassState, MAX_STATUS_BODY, bad_input, check_csrf, db_failure, json_body, no_canvass,
+    path_id,
+};
 use crate::http::{ClientInfo, Principal, Refusal};
 
 /// What became of one owner's mail.
@@ -134,10 +137,7 @@ pub(crate) async fn list(
         .map_err(Refusal::unavailable)?
         .is_none()
     {
-        return Err(Refusal::new(
-            StatusCode::NOT_FOUND,
-            format!("no canvass {canvass_id}"),
-        ));
+        return Err(no_canvass(canvass_id));
     }
     let requests = footage_requests::list(&**db, canvass_id)
         .await
@@ -241,9 +241,7 @@ async fn record(
 
 fn refused(canvass_id: i64, problem: RequestProblem) -> Refusal {
     match problem {
-        RequestProblem::UnknownCanvass => {
-            Refusal::new(StatusCode::NOT_FOUND, format!("no canvass {canvass_id}"))
-        }
+        RequestProblem::UnknownCanvass => no_canvass(canvass_id),
         RequestProblem::NotInCanvass(ids) => {
             let shown: Vec<String> = ids.iter().take(10).map(i64::to_string).collect();
             Refusal::new(

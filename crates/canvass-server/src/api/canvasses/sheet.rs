@@ -18,7 +18,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::DbError;
-use canvass_db::canvasses::{self, Canvass, CanvassCamera, StoredArea};
+use canvass_db::canvasses::{Canvass, CanvassCamera, StoredArea};
 use canvass_db::places::{self, StreetLine};
 use canvass_i18n::Messages;
 use canvass_model::Language;
@@ -30,7 +30,7 @@ use serde::Deserialize;
 
 use super::answer::{self, Contacts};
 use super::read::ContactsQuery;
-use super::{CanvassState, db_failure, path_id};
+use super::{CanvassState, db_failure, load_canvass, path_id};
 use crate::http::page::escape;
 use crate::http::{ClientInfo, Principal, Refusal};
 
@@ -80,10 +80,7 @@ pub(crate) async fn sheet(
         .await
         .map_err(DbError::pg("begin reading a canvass sheet"))
         .map_err(Refusal::unavailable)?;
-    let canvass = canvasses::load(&*tx, id)
-        .await
-        .map_err(db_failure)?
-        .ok_or_else(|| Refusal::new(StatusCode::NOT_FOUND, format!("no canvass {id}")))?;
+    let canvass = load_canvass(&*tx, id).await?;
     let contacts = answer::contacts(
         &*tx,
         &state.keys,

@@ -17,7 +17,7 @@ use serde_json::json;
 use tokio_postgres::GenericClient;
 
 use super::answer::StatusJson;
-use super::{CanvassState, MAX_STATUS_BODY, bad_input, check_csrf, json_body, path_id};
+use super::{CanvassState, MAX_STATUS_BODY, bad_input, check_csrf, json_body, no_canvass, path_id};
 use crate::http::{ClientInfo, Principal, Refusal};
 
 #[derive(Debug, Serialize)]
@@ -62,10 +62,6 @@ fn not_in_canvass(canvass_id: i64, camera_id: i64) -> Refusal {
         StatusCode::NOT_FOUND,
         format!("camera {camera_id} is not in canvass {canvass_id}"),
     )
-}
-
-fn no_canvass(canvass_id: i64) -> Refusal {
-    Refusal::new(StatusCode::NOT_FOUND, format!("no canvass {canvass_id}"))
 }
 
 /// `GET /api/v1/canvasses/{id}/cameras/{camera}`.
