@@ -296,3 +296,96 @@ async fn the_application_role_cannot_rewrite_the_audit_trail() {
         .unwrap();
     assert_eq!(changes(&client).await.len(), 2);
 }
+
+/// `0017` moves the cameras a canvass kept into arrays of its row, in rank order, and keeps
+/// only the outcomes someone recorded, with their history.
+#[tokio::test]
+async fn canvass_cameras_move_into_the_canvass_row() {
+    let db = TestDatabase::unmigrated().await.unwrap();
+    let client = db.connect().await.unwrap();
+    let all = migrate::embedded().unwrap();
+    let before = all
+        .iter()
+        .position(|m| m.file.starts_with("0017"))
+        .expect("0017 is embedded");
+    migrate::run(&client, &all[..before]).await.unwrap();
+    let owner = registration(&client, "active").await;
+    let (near, far) = (
+        camera(&client, owner, None, Some(7)).await.unwrap(),
+        camera(&client, owner, None, None).await.unwrap(),
+    );
+    let canvass: i64 = client
+        .query_one(
+            "INSERT INTO canvasses (case_number, reason, incident, incident_time, area_kind,
+                 radius_m, found, created_by_name)
+             VALUES ('24-000001', 'burglary', ST_SetSRID(ST_MakePoint(-122.03, 37.97), 4326),
+                     '2026-12-01T14:00:00Z', 'radius', 300, 2, 'Officer A') RETURNING id",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    client
+        .execute(
+            "INSERT INTO canvass_cameras (canvass_id, camera_id, rank, distance_m, bearing_deg,
+                 faces_incident, footage_until, contact_status, notes, updated_by_name)
+             VALUES ($1, $2, 1, 10.5, 90, 'yes', '2026-12-08T14:00:00Z', 'contacted', 'call back', 'Officer A'),
+                    ($1, $3, 2, 20.5, 180, 'unknown', NULL, 'not_contacted', NULL, NULL)",
+            &[&canvass, &far, &near],
+        )
+        .await
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO canvass_camera_history (canvass_id, camera_id, contact_status, notes,
+                 changed_by_name) VALUES ($1, $2, 'contacted', 'call back', 'Officer A')",
+            &[&canvass, &far],
+        )
+        .await
+        .unwrap();
+    migrate::run(&client, &all).await.unwrap();
+    let row = client
+        .query_one(
+            "SELECT camera_ids, distances_m, faces_incident, cardinality(footage_until),
+                    new_since_previous IS NULL
+               FROM canvasses WHERE id = $1",
+            &[&canvass],
+        )
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, Vec<i64>>(0), vec![far, near], "rank order");
+    assert_eq!(row.get::<_, Vec<f32>>(1), vec![10.5, 20.5]);
+    assert_eq!(row.get::<_, Vec<String>>(2), vec!["yes", "unknown"]);
+    assert_eq!(row.get::<_, i32>(3), 2);
+    assert!(row.get::<_, bool>(4), "not a re-run");
+    let kept: Vec<(i64, String)> = client
+        .query(
+            "SELECT camera_id, contact_status FROM canvass_camera_status WHERE canvass_id = $1",
+            &[&canvass],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        kept,
+        vec![(far, "contacted".to_owned())],
+        "only recorded outcomes"
+    );
+    let history: i64 = client
+        .query_one("SELECT count(*) FROM canvass_camera_history", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(history, 1);
+    // Misaligned arrays are refused.
+    let err = client
+        .execute(
+            "UPDATE canvasses SET distances_m = '{1}' WHERE id = $1",
+            &[&canvass],
+        )
+        .await
+        .unwrap_err();
+    assert!(constraint_violation(&err), "{err}");
+}

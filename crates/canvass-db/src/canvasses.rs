@@ -6,7 +6,7 @@
 //! was found. Contacts are opened by [`crate::registrations::active_contacts`], and the audit
 //! rows are written by the caller on the same transaction (see `docs/canvass.md`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use canvass_geo::{LonLat, wkb};
 use canvass_model::canvass::{AreaKind, ContactStatus, FacesIncident, SearchArea, StatusChange};
@@ -28,40 +28,41 @@ const POLYGON_PROBLEM: &str = "SELECT d.valid, d.reason, ST_X(d.location), ST_Y(
     FROM ST_IsValidDetail(ST_GeomFromEWKB($1)) AS d";
 const INSERT: &str = "INSERT INTO canvasses (case_number, reason, incident, incident_address,
         incident_time, area_kind, radius_m, area, buffer_m, last_seen_at, speed_kmh, found,
-        previous_id, created_by, created_by_key, created_by_name)
+        previous_id, created_by, created_by_key, created_by_name, camera_ids, distances_m,
+        bearings_deg, faces_incident, footage_until, new_since_previous)
     VALUES ($1, $2, ST_SetSRID(ST_MakePoint($3, $4), 4326), $5, $6, $7, $8,
-            ST_GeometryN(ST_GeomFromEWKB($9::bytea), 1), $10, $11, $12, $13, $14, $15, $16, $17)
-    RETURNING id";
-/// Ranks are the order given, among the cameras that still exist.
-const INSERT_CAMERAS: &str = "INSERT INTO canvass_cameras (canvass_id, camera_id, rank, distance_m,
-        bearing_deg, faces_incident, footage_until, new_since_previous)
-    SELECT $1, f.camera_id, row_number() OVER (ORDER BY f.ord), f.distance_m, f.bearing_deg,
-           f.faces, f.until, f.fresh
-      FROM unnest($2::bigint[], $3::real[], $4::real[], $5::text[], $6::timestamptz[],
-                  $7::boolean[]) WITH ORDINALITY AS f(camera_id, distance_m, bearing_deg, faces,
-                                                      until, fresh, ord)
-      JOIN cameras c ON c.id = f.camera_id";
-const PREVIOUS_RUN: &str = "SELECT id FROM canvasses
+            ST_GeometryN(ST_GeomFromEWKB($9::bytea), 1), $10, $11, $12, $13, $14, $15, $16, $17,
+            $18, $19, $20, $21, $22, $23)
+    RETURNING id, created_at, created_by_name";
+const PREVIOUS_RUN: &str = "SELECT id, camera_ids FROM canvasses
     WHERE case_number = $1 AND area_kind = 'missing_person' ORDER BY id DESC LIMIT 1";
-const RUN_CAMERAS: &str = "SELECT camera_id FROM canvass_cameras WHERE canvass_id = $1";
 const LOAD: &str = "SELECT v.id, v.case_number, v.reason, ST_X(v.incident), ST_Y(v.incident),
         v.incident_address, v.incident_time, v.area_kind, v.radius_m,
         ST_AsGeoJSON(v.area, 9)::jsonb, v.buffer_m, v.last_seen_at, v.speed_kmh, v.found,
         v.previous_id, v.created_at, v.created_by_name
     FROM canvasses v WHERE v.id = $1";
-/// Only cameras whose owners are still active: a paused entry is not shown to anyone.
-const LOAD_CAMERAS: &str = "SELECT cc.camera_id, cc.rank, cc.distance_m, cc.bearing_deg,
-        cc.faces_incident, cc.footage_until, cc.new_since_previous, cc.contact_status, cc.notes,
-        cc.updated_by_name, cc.updated_at, c.placement, c.views, c.recording_mode, c.can_export,
-        r.kind, c.retention_days, c.facing_deg, ST_X(c.location), ST_Y(c.location), c.address,
-        c.registration_id
-    FROM canvass_cameras cc
-    JOIN cameras c ON c.id = cc.camera_id
+/// Only cameras that still exist and whose owners are still active: a paused entry is not
+/// shown to anyone. The rank is the place in the answer when the canvass ran.
+const LOAD_CAMERAS: &str = "SELECT f.camera_id, f.rank::integer, f.distance_m, f.bearing_deg,
+        f.faces, f.until, f.fresh, s.contact_status, s.notes, s.updated_by_name, s.updated_at,
+        c.placement, c.views, c.recording_mode, c.can_export, r.kind, c.retention_days,
+        c.facing_deg, ST_X(c.location), ST_Y(c.location), c.address, c.registration_id
+    FROM canvasses v
+    CROSS JOIN LATERAL unnest(v.camera_ids, v.distances_m, v.bearings_deg, v.faces_incident,
+                              v.footage_until, v.new_since_previous)
+        WITH ORDINALITY AS f(camera_id, distance_m, bearing_deg, faces, until, fresh, rank)
+    JOIN cameras c ON c.id = f.camera_id
     JOIN registrations r ON r.id = c.registration_id
-    WHERE cc.canvass_id = $1 AND r.status = 'active'
-    ORDER BY cc.rank";
+    LEFT JOIN canvass_camera_status s ON s.canvass_id = v.id AND s.camera_id = f.camera_id
+    WHERE v.id = $1 AND r.status = 'active'
+    ORDER BY f.rank";
+/// The owners of kept cameras that are still shown, for a new canvass's answer to a caller
+/// who may see contacts.
+const OWNERS: &str = "SELECT c.id, c.registration_id, c.address
+    FROM cameras c JOIN registrations r ON r.id = c.registration_id
+    WHERE c.id = ANY($1) AND r.status = 'active'";
 const LIST: &str = "SELECT v.id, v.case_number, v.reason, v.incident_time, v.area_kind, v.found,
-        (SELECT count(*) FROM canvass_cameras cc WHERE cc.canvass_id = v.id),
+        cardinality(v.camera_ids)::bigint,
         v.created_at, v.created_by_name
     FROM canvasses v
     WHERE (NOT $1 OR v.created_by = $2 OR v.created_by_key = $3)
@@ -69,17 +70,29 @@ const LIST: &str = "SELECT v.id, v.case_number, v.reason, v.incident_time, v.are
       AND ($5::bigint IS NULL OR v.id < $5)
     ORDER BY v.id DESC LIMIT $6";
 const CASE_NUMBER: &str = "SELECT case_number FROM canvasses WHERE id = $1";
-const SET_STATUS: &str = "UPDATE canvass_cameras
-    SET contact_status = $3, notes = $4, updated_by = $5, updated_by_key = $6,
-        updated_by_name = $7, updated_at = now()
-    WHERE canvass_id = $1 AND camera_id = $2";
+/// Only for a camera the canvass kept that still exists (a deleted camera takes its
+/// outcomes along).
+const SET_STATUS: &str = "INSERT INTO canvass_camera_status AS s (canvass_id, camera_id,
+        contact_status, notes, updated_by, updated_by_key, updated_by_name, updated_at)
+    SELECT v.id, c.id, $3, $4, $5, $6, $7, now()
+      FROM canvasses v JOIN cameras c ON c.id = $2
+     WHERE v.id = $1 AND $2 = ANY(v.camera_ids)
+    ON CONFLICT (canvass_id, camera_id) DO UPDATE
+        SET contact_status = EXCLUDED.contact_status, notes = EXCLUDED.notes,
+            updated_by = EXCLUDED.updated_by, updated_by_key = EXCLUDED.updated_by_key,
+            updated_by_name = EXCLUDED.updated_by_name, updated_at = EXCLUDED.updated_at";
 const INSERT_HISTORY: &str = "INSERT INTO canvass_camera_history
         (canvass_id, camera_id, contact_status, notes, changed_by, changed_by_key, changed_by_name)
     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 const HISTORY: &str = "SELECT contact_status, notes, changed_by_name, changed_at
     FROM canvass_camera_history WHERE canvass_id = $1 AND camera_id = $2 ORDER BY id";
-const CURRENT_STATUS: &str = "SELECT contact_status, notes, updated_by_name, updated_at
-    FROM canvass_cameras WHERE canvass_id = $1 AND camera_id = $2";
+/// No row when the camera is not in the canvass (or no longer exists); NULLs while nobody
+/// recorded an outcome.
+const CURRENT_STATUS: &str = "SELECT s.contact_status, s.notes, s.updated_by_name, s.updated_at
+    FROM canvasses v
+    JOIN cameras c ON c.id = $2
+    LEFT JOIN canvass_camera_status s ON s.canvass_id = v.id AND s.camera_id = c.id
+    WHERE v.id = $1 AND $2 = ANY(v.camera_ids)";
 
 /// A canvass to store.
 #[derive(Debug, Clone)]
@@ -203,17 +216,37 @@ fn area_columns(area: &SearchArea, radius_m: Option<f64>) -> Result<AreaColumns,
     })
 }
 
-/// Stores a canvass and the cameras it found (in answer order; cameras deleted meanwhile are
-/// left out), and returns its id. Call it on the transaction that audits it.
+/// What the database gave a canvass it stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// Its id.
+    pub id: i64,
+    /// When it ran (the transaction's time).
+    pub created_at: DateTime<Utc>,
+    /// Who ran it, as the canvass names them.
+    pub created_by: Option<String>,
+}
+
+/// Stores a canvass and the cameras it found, in answer order, and says what the database
+/// gave it. Call it on the transaction that audits it.
 pub async fn create(
     client: &impl GenericClient,
     canvass: &NewCanvass<'_>,
     findings: &[Finding],
-) -> Result<i64, DbError> {
+) -> Result<Stored, DbError> {
     let (user, key, name) = actor_columns(canvass.created_by);
     let (radius, area, buffer, last_seen, speed) = area_columns(canvass.area, canvass.radius_m)?;
     let found = i32::try_from(canvass.found).unwrap_or(i32::MAX);
-    let id: i64 = client
+    let cameras: Vec<i64> = findings.iter().map(|f| f.camera_id).collect();
+    let distances: Vec<f32> = findings.iter().map(|f| f.distance_m).collect();
+    let bearings: Vec<f32> = findings.iter().map(|f| f.bearing_deg).collect();
+    let faces: Vec<&str> = findings.iter().map(|f| f.faces_incident.as_str()).collect();
+    let until: Vec<Option<DateTime<Utc>>> = findings.iter().map(|f| f.footage_until).collect();
+    // A re-run marks every camera; a first run none.
+    let fresh: Option<Vec<Option<bool>>> = canvass
+        .previous_id
+        .map(|_| findings.iter().map(|f| f.new_since_previous).collect());
+    let row = client
         .query_one(
             INSERT,
             &[
@@ -234,25 +267,21 @@ pub async fn create(
                 &user,
                 &key,
                 &name,
+                &cameras,
+                &distances,
+                &bearings,
+                &faces,
+                &until,
+                &fresh,
             ],
         )
         .await
-        .map_err(DbError::pg("store a canvass"))?
-        .get(0);
-    let cameras: Vec<i64> = findings.iter().map(|f| f.camera_id).collect();
-    let distances: Vec<f32> = findings.iter().map(|f| f.distance_m).collect();
-    let bearings: Vec<f32> = findings.iter().map(|f| f.bearing_deg).collect();
-    let faces: Vec<&str> = findings.iter().map(|f| f.faces_incident.as_str()).collect();
-    let until: Vec<Option<DateTime<Utc>>> = findings.iter().map(|f| f.footage_until).collect();
-    let fresh: Vec<Option<bool>> = findings.iter().map(|f| f.new_since_previous).collect();
-    client
-        .execute(
-            INSERT_CAMERAS,
-            &[&id, &cameras, &distances, &bearings, &faces, &until, &fresh],
-        )
-        .await
-        .map_err(DbError::pg("store the cameras of a canvass"))?;
-    Ok(id)
+        .map_err(DbError::pg("store a canvass"))?;
+    Ok(Stored {
+        id: row.get(0),
+        created_at: row.get(1),
+        created_by: row.get(2),
+    })
 }
 
 /// The latest missing-person canvass of `case_number`, with the cameras it found: what a
@@ -261,22 +290,45 @@ pub async fn previous_run(
     client: &impl GenericClient,
     case_number: &str,
 ) -> Result<Option<(i64, HashSet<i64>)>, DbError> {
-    let Some(row) = client
+    let row = client
         .query_opt(PREVIOUS_RUN, &[&case_number])
         .await
-        .map_err(DbError::pg("find the previous run of a case"))?
-    else {
-        return Ok(None);
-    };
-    let id: i64 = row.get(0);
-    let cameras = client
-        .query(RUN_CAMERAS, &[&id])
+        .map_err(DbError::pg("find the previous run of a case"))?;
+    Ok(row.map(|row| {
+        let cameras: Vec<i64> = row.get(1);
+        (row.get(0), cameras.into_iter().collect())
+    }))
+}
+
+/// Whose camera it is: personal data, read only for a caller who may see contacts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// The registration, whose contact a `pii` caller may see.
+    pub registration_id: i64,
+    /// The owner's address for the camera.
+    pub address: String,
+}
+
+/// The owners of `camera_ids` that are still shown (active registrations), by camera id.
+pub async fn owners(
+    client: &impl GenericClient,
+    camera_ids: &[i64],
+) -> Result<HashMap<i64, Owner>, DbError> {
+    Ok(client
+        .query(OWNERS, &[&camera_ids])
         .await
-        .map_err(DbError::pg("read the cameras of the previous run"))?
+        .map_err(DbError::pg("find the owners of a canvass's cameras"))?
         .iter()
-        .map(|r| r.get(0))
-        .collect();
-    Ok(Some((id, cameras)))
+        .map(|row| {
+            (
+                row.get(0),
+                Owner {
+                    registration_id: row.get(1),
+                    address: row.get(2),
+                },
+            )
+        })
+        .collect())
 }
 
 /// The area of a stored canvass, as the answer echoes it.
@@ -308,6 +360,43 @@ pub enum StoredArea {
         /// The radius walked by the time the canvass ran.
         radius_m: f32,
     },
+}
+
+impl StoredArea {
+    /// How `area` is stored and read back (`radius_m`: the circle's radius, requested or
+    /// walked): coordinates to nine decimals, as PostGIS gives them back.
+    pub fn of(area: &SearchArea, radius_m: Option<f64>) -> StoredArea {
+        let radius_m = radius_m.unwrap_or_default() as f32;
+        match area {
+            SearchArea::Radius(_) => StoredArea::Radius { radius_m },
+            SearchArea::Polygon(rings) => StoredArea::Polygon {
+                polygon: serde_json::json!({
+                    "type": "Polygon",
+                    "coordinates": rings.iter().map(|ring| positions(ring)).collect::<Vec<_>>(),
+                }),
+            },
+            SearchArea::Route { line, buffer_m } => StoredArea::Route {
+                route: serde_json::json!({ "type": "LineString", "coordinates": positions(line) }),
+                buffer_m: *buffer_m as f32,
+            },
+            SearchArea::MissingPerson {
+                last_seen_at,
+                speed_kmh,
+            } => StoredArea::MissingPerson {
+                last_seen_at: *last_seen_at,
+                speed_kmh: *speed_kmh as f32,
+                radius_m,
+            },
+        }
+    }
+}
+
+fn positions(points: &[LonLat]) -> Vec<[f64; 2]> {
+    let nine_decimals = |v: f64| (v * 1e9).round() / 1e9;
+    points
+        .iter()
+        .map(|p| [nine_decimals(p.lon()), nine_decimals(p.lat())])
+        .collect()
 }
 
 /// A stored canvass and the cameras it found that are still shown.
@@ -375,10 +464,21 @@ pub struct CanvassCamera {
     pub facing_deg: Option<f32>,
     /// Where it is.
     pub at: LonLat,
-    /// The owner's address for it (personal data: shown only with `pii`).
-    pub address: String,
-    /// Its registration, whose contact a `pii` caller may see.
-    pub registration_id: i64,
+    /// Whose it is: always read back from the database; a new canvass's answer has it only
+    /// when the caller opens contacts.
+    pub owner: Option<Owner>,
+}
+
+impl CanvassCamera {
+    /// Its registration, when the owner was read.
+    pub fn registration_id(&self) -> Option<i64> {
+        self.owner.as_ref().map(|o| o.registration_id)
+    }
+
+    /// The owner's address for it, when the owner was read (personal data).
+    pub fn address(&self) -> Option<&str> {
+        self.owner.as_ref().map(|o| o.address.as_str())
+    }
 }
 
 /// An outcome: the status, its note, who set it and when (`None` while nobody has).
@@ -392,6 +492,18 @@ pub struct StatusEntry {
     pub by: Option<String>,
     /// When.
     pub at: Option<DateTime<Utc>>,
+}
+
+impl Default for StatusEntry {
+    /// Nobody has recorded an outcome yet.
+    fn default() -> StatusEntry {
+        StatusEntry {
+            status: ContactStatus::NotContacted,
+            note: None,
+            by: None,
+            at: None,
+        }
+    }
 }
 
 fn parsed<T: std::str::FromStr>(row: &Row, column: usize, what: &str) -> Result<T, DbError> {
@@ -461,6 +573,23 @@ pub async fn load(client: &impl GenericClient, id: i64) -> Result<Option<Canvass
     }))
 }
 
+/// The outcome in the four columns from `first` (status, note, who, when), all NULL while
+/// nobody has recorded one.
+fn recorded_status(row: &Row, first: usize) -> Result<StatusEntry, DbError> {
+    let status: Option<String> = row.get(first);
+    let Some(status) = status else {
+        return Ok(StatusEntry::default());
+    };
+    Ok(StatusEntry {
+        status: status
+            .parse()
+            .map_err(|_| DbError::Invalid(format!("contact status {status:?}")))?,
+        note: row.get(first + 1),
+        by: row.get(first + 2),
+        at: row.get(first + 3),
+    })
+}
+
 fn canvass_camera(row: &Row) -> Result<CanvassCamera, DbError> {
     let views: Vec<String> = row.get(12);
     Ok(CanvassCamera {
@@ -471,14 +600,7 @@ fn canvass_camera(row: &Row) -> Result<CanvassCamera, DbError> {
         faces_incident: parsed(row, 4, "faces incident")?,
         footage_until: row.get(5),
         new_since_previous: row.get(6),
-        status: StatusEntry {
-            status: parsed(row, 7, "contact status")?,
-            note: row.get(8),
-            by: row.get(9),
-            at: row
-                .get::<_, Option<String>>(9)
-                .map(|_| row.get::<_, DateTime<Utc>>(10)),
-        },
+        status: recorded_status(row, 7)?,
         placement: parsed(row, 11, "placement")?,
         views: views
             .iter()
@@ -493,8 +615,10 @@ fn canvass_camera(row: &Row) -> Result<CanvassCamera, DbError> {
         retention_days: row.get(16),
         facing_deg: row.get(17),
         at: lon_lat_of(row, 18, "a camera")?,
-        address: row.get(20),
-        registration_id: row.get(21),
+        owner: Some(Owner {
+            registration_id: row.get(21),
+            address: row.get(20),
+        }),
     })
 }
 
@@ -648,13 +772,7 @@ pub async fn status_history(
     else {
         return Ok(None);
     };
-    let by: Option<String> = row.get(2);
-    let current = StatusEntry {
-        status: parsed(&row, 0, "contact status")?,
-        note: row.get(1),
-        at: by.as_ref().map(|_| row.get(3)),
-        by,
-    };
+    let current = recorded_status(&row, 0)?;
     let history = client
         .query(HISTORY, &[&canvass_id, &camera_id])
         .await

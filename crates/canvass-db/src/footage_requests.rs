@@ -20,8 +20,8 @@ const MAX_NOTICE_DAYS: i64 = 50;
 
 const CANVASS: &str = "SELECT case_number FROM canvasses WHERE id = $1";
 const OWNERS: &str = "SELECT c.registration_id, array_agg(c.id ORDER BY c.id)
-    FROM canvass_cameras cc JOIN cameras c ON c.id = cc.camera_id
-    WHERE cc.canvass_id = $1 AND cc.camera_id = ANY($2)
+    FROM canvasses v JOIN cameras c ON c.id = ANY(v.camera_ids)
+    WHERE v.id = $1 AND c.id = ANY($2)
     GROUP BY c.registration_id ORDER BY c.registration_id";
 const INSERT: &str = "INSERT INTO footage_requests (canvass_id, kind, window_start, window_end,
         officer_name, callback_phone, requested_by)

@@ -23,6 +23,18 @@ db_enum! {
     }
 }
 
+impl View {
+    /// The views of a bit set holding bit `i` for `View::ALL[i]` (how the camera index keeps
+    /// them), in the vocabulary's order.
+    pub fn from_mask(mask: u8) -> impl Iterator<Item = View> {
+        View::ALL
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| mask & (1 << i) != 0)
+            .map(|(_, v)| *v)
+    }
+}
+
 db_enum! {
     /// When the camera records.
     RecordingMode {

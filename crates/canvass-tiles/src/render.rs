@@ -121,11 +121,8 @@ fn camera_tags(layer: &mut LayerWriter, c: &Camera, tags: &mut Vec<(u32, u32)>) 
 
 /// The views as the database lists them, comma separated in the vocabulary's order.
 pub fn views_text(mask: u8) -> String {
-    View::ALL
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| mask & (1 << i) != 0)
-        .map(|(_, v)| v.as_str())
+    View::from_mask(mask)
+        .map(View::as_str)
         .collect::<Vec<_>>()
         .join(",")
 }

@@ -37,31 +37,64 @@ pub(crate) async fn contacts(
     canvass: &Canvass,
     wanted: bool,
 ) -> Result<Option<Contacts>, Refusal> {
+    let Some(opened) = open_contacts(tx, keys, principal, client, canvass, wanted).await? else {
+        return Ok(None);
+    };
+    if let Some(event) = &opened.disclosure {
+        audit::record(tx, event)
+            .await
+            .map_err(Refusal::unavailable)?;
+    }
+    Ok(Some(opened.contacts))
+}
+
+/// Contacts opened for an answer, and the disclosure to audit on the same transaction before
+/// it commits (`None` when no owner was still registered).
+#[derive(Debug)]
+pub(crate) struct Opened {
+    pub contacts: Contacts,
+    pub disclosure: Option<Event>,
+}
+
+/// [`contacts`] without writing the audit row: for the caller that writes its audit rows last,
+/// so that the audit chain's lock is held only from them to the commit.
+pub(crate) async fn open_contacts(
+    tx: &impl GenericClient,
+    keys: &ContactKeys,
+    principal: &Principal,
+    client: &ClientInfo,
+    canvass: &Canvass,
+    wanted: bool,
+) -> Result<Option<Opened>, Refusal> {
     if !principal.pii || !wanted {
         return Ok(None);
     }
-    let mut owners: Vec<i64> = canvass.cameras.iter().map(|c| c.registration_id).collect();
+    let mut owners: Vec<i64> = canvass
+        .cameras
+        .iter()
+        .filter_map(CanvassCamera::registration_id)
+        .collect();
     owners.sort_unstable();
     owners.dedup();
-    let opened = registrations::active_contacts(tx, keys, &owners)
+    let contacts = registrations::active_contacts(tx, keys, &owners)
         .await
         .map_err(db_failure)?;
-    if !opened.is_empty() {
-        let mut disclosed: Vec<i64> = opened.keys().copied().collect();
+    let disclosure = (!contacts.is_empty()).then(|| {
+        let mut disclosed: Vec<i64> = contacts.keys().copied().collect();
         disclosed.sort_unstable();
-        let event = Event {
+        Event {
             case_number: Some(canvass.case_number.clone()),
             reason: canvass.reason.clone(),
             ..client
                 .event(principal.actor.clone(), "contact.disclose")
                 .records(&disclosed)
                 .details(json!({ "canvass_id": canvass.id }))
-        };
-        audit::record(tx, &event)
-            .await
-            .map_err(Refusal::unavailable)?;
-    }
-    Ok(Some(opened))
+        }
+    });
+    Ok(Some(Opened {
+        contacts,
+        disclosure,
+    }))
 }
 
 fn time(t: DateTime<Utc>) -> String {
@@ -185,7 +218,8 @@ fn camera_json<'a>(
     now: DateTime<Utc>,
 ) -> CameraJson<'a> {
     let contact = contacts
-        .and_then(|c| c.get(&camera.registration_id))
+        .zip(camera.registration_id())
+        .and_then(|(c, id)| c.get(&id))
         .map(|c| ContactJson {
             name: &c.contact.name,
             email: &c.contact.email,
@@ -213,7 +247,7 @@ fn camera_json<'a>(
         facing_deg: camera.facing_deg,
         new_since_previous_run: camera.new_since_previous,
         status: StatusJson::new(&camera.status),
-        address: contacts.map(|_| camera.address.as_str()),
+        address: contacts.and(camera.address()),
         contact,
     }
 }
@@ -334,8 +368,8 @@ pub(crate) fn csv(
             text(camera.status.at.map(time)),
         ];
         if let Some(contacts) = contacts {
-            let contact = contacts.get(&camera.registration_id);
-            row.push(camera.address.clone());
+            let contact = camera.registration_id().and_then(|id| contacts.get(&id));
+            row.push(camera.address().unwrap_or_default().to_owned());
             row.push(text(contact.map(|c| c.contact.name.clone())));
             row.push(text(contact.map(|c| c.contact.email.clone())));
             row.push(text(contact.and_then(|c| c.contact.phone.clone())));

@@ -1,7 +1,8 @@
 //! `POST /api/v1/canvasses`: the request checked, the incident placed (a point, or an address
 //! geocoded on the imported address points), the area searched in the in-memory camera index
 //! (nearest the incident first), and the canvass, its cameras, its audit row and any
-//! disclosure of contacts written in one transaction.
+//! disclosure of contacts written in one transaction, the audit rows last. The answer is made
+//! from the search, not read back.
 
 use std::collections::HashSet;
 
@@ -11,8 +12,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use canvass_db::DbError;
 use canvass_db::audit::{self, Event};
-use canvass_db::canvasses::{self, Finding, NewCanvass};
+use canvass_db::canvasses::{
+    self, Canvass, CanvassCamera, Finding, NewCanvass, StatusEntry, StoredArea,
+};
 use canvass_db::places::{self, Located};
+use canvass_model::View;
 use canvass_model::canvass::{
     CanvassBody, Incident, SearchArea, faces_incident, footage_until, walked_radius_m,
 };
@@ -86,14 +90,15 @@ pub(crate) async fn create(
     let (area, incident_time) = (request.area.clone(), request.incident_time);
     let searched = tokio::task::spawn_blocking(move || {
         let found = search(&snapshot, incident, &area, radius_m)?;
-        let findings: Vec<Finding> = found
+        let kept: Vec<(Finding, Camera)> = found
             .iter()
             .take(MAX_CAMERAS)
             .map(|(camera, distance)| {
-                finding(camera, *distance, incident, incident_time, earlier.as_ref())
+                let finding = finding(camera, *distance, incident, incident_time, earlier.as_ref());
+                (finding, **camera)
             })
             .collect();
-        Ok::<_, TilesError>((found.len(), findings))
+        Ok::<_, TilesError>((found.len(), kept))
     })
     .await
     .map_err(|e| {
@@ -103,13 +108,14 @@ pub(crate) async fn create(
         )
         .caused_by(e)
     })?;
-    let (found, findings) =
+    let (found, kept) =
         searched.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
     let address = match &request.incident {
         Incident::Address(address) => Some(address.as_str()),
         Incident::At(_) => None,
     };
-    let id = canvasses::create(
+    let findings: Vec<Finding> = kept.iter().map(|(f, _)| f.clone()).collect();
+    let stored = canvasses::create(
         &*tx,
         &NewCanvass {
             case_number: &request.case_number,
@@ -127,46 +133,67 @@ pub(crate) async fn create(
     )
     .await
     .map_err(Refusal::unavailable)?;
-    let canvass = canvasses::load(&*tx, id)
-        .await
-        .map_err(db_failure)?
-        .ok_or_else(|| {
-            Refusal::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "the canvass just stored cannot be read back",
-            )
-        })?;
-    let kept: Vec<i64> = canvass.cameras.iter().map(|c| c.camera_id).collect();
+    // The answer is what was just stored, from the search itself: reading it back would
+    // cost more than the search.
+    let mut canvass = Canvass {
+        id: stored.id,
+        case_number: request.case_number.clone(),
+        reason: Some(request.reason.clone()),
+        incident,
+        incident_address: address.map(str::to_owned),
+        incident_time: request.incident_time,
+        area: StoredArea::of(&request.area, radius_m),
+        found: i64::try_from(found).unwrap_or(i64::MAX),
+        previous_id,
+        created_at: stored.created_at,
+        created_by: stored.created_by,
+        cameras: kept
+            .iter()
+            .zip(1..)
+            .map(|((finding, camera), rank)| canvass_camera(finding, camera, rank))
+            .collect(),
+    };
+    let wanted = query.contacts() && principal.pii;
+    if wanted {
+        // Only the owners still registered are answered with, as a read of the canvass would.
+        let owners = canvasses::owners(&*tx, &findings_ids(&findings))
+            .await
+            .map_err(db_failure)?;
+        canvass.cameras.retain_mut(|camera| {
+            camera.owner = owners.get(&camera.camera_id).cloned();
+            camera.owner.is_some()
+        });
+    }
+    let opened =
+        answer::open_contacts(&*tx, &state.keys, &principal, &client, &canvass, wanted).await?;
+    let bytes = answer::json(&canvass, opened.as_ref().map(|o| &o.contacts), now)?;
+    let kept_ids: Vec<i64> = canvass.cameras.iter().map(|c| c.camera_id).collect();
     let event = Event {
         case_number: Some(request.case_number.clone()),
         reason: Some(request.reason.clone()),
         ..client
             .event(principal.actor.clone(), "canvass.create")
-            .records(&kept)
+            .records(&kept_ids)
             .details(json!({
-                "canvass_id": id,
+                "canvass_id": stored.id,
                 "area": request.area.kind().as_str(),
                 "found": found,
-                "kept": kept.len(),
+                "kept": kept_ids.len(),
             }))
     };
-    audit::record(&*tx, &event)
-        .await
-        .map_err(Refusal::unavailable)?;
-    let contacts = answer::contacts(
-        &*tx,
-        &state.keys,
-        &principal,
-        &client,
-        &canvass,
-        query.contacts(),
-    )
-    .await?;
-    let bytes = answer::json(&canvass, contacts.as_ref(), now)?;
+    // The audit rows last: the chain's lock is held from the first of them to the commit,
+    // and every other canvass waits for it.
+    let disclosure = opened.and_then(|o| o.disclosure);
+    for event in std::iter::once(&event).chain(disclosure.as_ref()) {
+        audit::record(&*tx, event)
+            .await
+            .map_err(Refusal::unavailable)?;
+    }
     tx.commit()
         .await
         .map_err(DbError::pg("commit a canvass"))
         .map_err(Refusal::unavailable)?;
+    let id = stored.id;
     let location = HeaderValue::from_str(&format!("/api/v1/canvasses/{id}")).map_err(|e| {
         Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "cannot name the canvass").caused_by(e)
     })?;
@@ -235,6 +262,34 @@ fn search<'a>(
         .collect();
     measured.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
     Ok(measured)
+}
+
+fn findings_ids(findings: &[Finding]) -> Vec<i64> {
+    findings.iter().map(|f| f.camera_id).collect()
+}
+
+/// A camera of the new canvass's answer, from the index: nobody has recorded an outcome yet,
+/// and its owner is read only for a caller who opens contacts.
+fn canvass_camera(finding: &Finding, camera: &Camera, rank: i32) -> CanvassCamera {
+    CanvassCamera {
+        camera_id: finding.camera_id,
+        rank,
+        distance_m: finding.distance_m,
+        bearing_deg: finding.bearing_deg,
+        faces_incident: finding.faces_incident,
+        footage_until: finding.footage_until,
+        new_since_previous: finding.new_since_previous,
+        status: StatusEntry::default(),
+        placement: camera.placement,
+        views: View::from_mask(camera.views).collect(),
+        recording_mode: camera.recording_mode,
+        can_export: camera.can_export,
+        kind: camera.kind,
+        retention_days: camera.retention_days().map(i32::from),
+        facing_deg: camera.facing_deg(),
+        at: camera.lon_lat(),
+        owner: None,
+    }
 }
 
 /// What is kept of a camera found: where it is from the incident, whether it faces it, until

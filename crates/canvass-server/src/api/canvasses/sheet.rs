@@ -172,7 +172,7 @@ fn stops(cameras: &[CanvassCamera]) -> Vec<Stop<'_>> {
     let mut stops: Vec<Stop<'_>> = Vec::new();
     let mut by_address: HashMap<String, usize> = HashMap::new();
     for camera in cameras {
-        let key = address_key(&camera.address);
+        let key = address_key(camera.address().unwrap_or_default());
         match by_address.get(&key) {
             Some(&i) => stops[i].cameras.push(camera),
             None => {
@@ -482,7 +482,7 @@ impl Sheet<'_> {
             let _ = write!(
                 out,
                 "<span class=\"stop-address\">{}</span>",
-                escape(&first.address)
+                escape(first.address().unwrap_or_default())
             );
         }
         let _ = write!(
@@ -580,14 +580,15 @@ impl Sheet<'_> {
 
     /// The owners of a stop's cameras, each once.
     fn owners(&self, out: &mut String, stop: &Stop<'_>, contacts: &Contacts) {
-        let mut seen: Vec<i64> = Vec::new();
+        let mut seen: Vec<Option<i64>> = Vec::new();
         out.push_str("<div class=\"owners\">");
         for camera in &stop.cameras {
-            if seen.contains(&camera.registration_id) {
+            let registration = camera.registration_id();
+            if seen.contains(&registration) {
                 continue;
             }
-            seen.push(camera.registration_id);
-            let Some(owner) = contacts.get(&camera.registration_id) else {
+            seen.push(registration);
+            let Some(owner) = registration.and_then(|r| contacts.get(&r)) else {
                 let _ = write!(out, "<p class=\"owner\">{}</p>", self.t("sheet-no-contact"));
                 continue;
             };
