@@ -17,6 +17,7 @@ use tokio_postgres::{GenericClient, Row};
 use crate::DbError;
 use crate::audit::Actor;
 use crate::places::lon_lat_of;
+use crate::registrations::{ActiveContact, ContactOpener, open_contact};
 
 /// Longest name of who created or changed something (the columns' check).
 const MAX_ACTOR_NAME: usize = 100;
@@ -56,10 +57,14 @@ const LOAD_CAMERAS: &str = "SELECT f.camera_id, f.rank::integer, f.distance_m, f
     LEFT JOIN canvass_camera_status s ON s.canvass_id = v.id AND s.camera_id = f.camera_id
     WHERE v.id = $1 AND r.status = 'active'
     ORDER BY f.rank";
-/// The owners of kept cameras that are still shown, for a new canvass's answer to a caller
-/// who may see contacts.
-const OWNERS: &str = "SELECT c.id, c.registration_id, c.address
-    FROM cameras c JOIN registrations r ON r.id = c.registration_id
+/// The owners of kept cameras that are still shown, with their sealed contacts, for a new
+/// canvass's answer to a caller who may see contacts: one statement, not one per table.
+const OWNER_CONTACTS: &str = "SELECT c.id, c.registration_id, c.address, r.language,
+        r.contact_method, k.key_id, k.name_sealed, k.email_sealed, k.phone_sealed,
+        k.business_name_sealed
+    FROM cameras c
+    JOIN registrations r ON r.id = c.registration_id
+    JOIN contacts k ON k.registration_id = r.id
     WHERE c.id = ANY($1) AND r.status = 'active'";
 const LIST: &str = "SELECT v.id, v.case_number, v.reason, v.incident_time, v.area_kind, v.found,
         cardinality(v.camera_ids)::bigint,
@@ -309,26 +314,39 @@ pub struct Owner {
     pub address: String,
 }
 
-/// The owners of `camera_ids` that are still shown (active registrations), by camera id.
-pub async fn owners(
+/// The owners of `camera_ids` that are still shown (active registrations) by camera id, and
+/// their contacts opened with `keys` by registration id. Call it on the transaction that
+/// audits the disclosure.
+pub async fn owner_contacts(
     client: &impl GenericClient,
+    keys: &(impl ContactOpener + ?Sized),
     camera_ids: &[i64],
-) -> Result<HashMap<i64, Owner>, DbError> {
-    Ok(client
-        .query(OWNERS, &[&camera_ids])
+) -> Result<(HashMap<i64, Owner>, HashMap<i64, ActiveContact>), DbError> {
+    let rows = client
+        .query(OWNER_CONTACTS, &[&camera_ids])
         .await
-        .map_err(DbError::pg("find the owners of a canvass's cameras"))?
-        .iter()
-        .map(|row| {
-            (
-                row.get(0),
-                Owner {
-                    registration_id: row.get(1),
-                    address: row.get(2),
-                },
-            )
-        })
-        .collect())
+        .map_err(DbError::pg("open the contacts of a canvass's owners"))?;
+    let mut owners = HashMap::with_capacity(rows.len());
+    let mut contacts: HashMap<i64, ActiveContact> = HashMap::new();
+    for row in &rows {
+        let registration_id: i64 = row.get(1);
+        if !contacts.contains_key(&registration_id) {
+            let contact = ActiveContact {
+                contact: open_contact(keys, registration_id, row, 5)?,
+                language: row.get(3),
+                contact_method: row.get(4),
+            };
+            contacts.insert(registration_id, contact);
+        }
+        owners.insert(
+            row.get(0),
+            Owner {
+                registration_id,
+                address: row.get(2),
+            },
+        );
+    }
+    Ok((owners, contacts))
 }
 
 /// The area of a stored canvass, as the answer echoes it.

@@ -37,35 +37,6 @@ pub(crate) async fn contacts(
     canvass: &Canvass,
     wanted: bool,
 ) -> Result<Option<Contacts>, Refusal> {
-    let Some(opened) = open_contacts(tx, keys, principal, client, canvass, wanted).await? else {
-        return Ok(None);
-    };
-    if let Some(event) = &opened.disclosure {
-        audit::record(tx, event)
-            .await
-            .map_err(Refusal::unavailable)?;
-    }
-    Ok(Some(opened.contacts))
-}
-
-/// Contacts opened for an answer, and the disclosure to audit on the same transaction before
-/// it commits (`None` when no owner was still registered).
-#[derive(Debug)]
-pub(crate) struct Opened {
-    pub contacts: Contacts,
-    pub disclosure: Option<Event>,
-}
-
-/// [`contacts`] without writing the audit row: for the caller that writes its audit rows last,
-/// so that the audit chain's lock is held only from them to the commit.
-pub(crate) async fn open_contacts(
-    tx: &impl GenericClient,
-    keys: &ContactKeys,
-    principal: &Principal,
-    client: &ClientInfo,
-    canvass: &Canvass,
-    wanted: bool,
-) -> Result<Option<Opened>, Refusal> {
     if !principal.pii || !wanted {
         return Ok(None);
     }
@@ -79,22 +50,35 @@ pub(crate) async fn open_contacts(
     let contacts = registrations::active_contacts(tx, keys, &owners)
         .await
         .map_err(db_failure)?;
-    let disclosure = (!contacts.is_empty()).then(|| {
-        let mut disclosed: Vec<i64> = contacts.keys().copied().collect();
-        disclosed.sort_unstable();
-        Event {
-            case_number: Some(canvass.case_number.clone()),
-            reason: canvass.reason.clone(),
-            ..client
-                .event(principal.actor.clone(), "contact.disclose")
-                .records(&disclosed)
-                .details(json!({ "canvass_id": canvass.id }))
-        }
-    });
-    Ok(Some(Opened {
-        contacts,
-        disclosure,
-    }))
+    if let Some(event) = disclosure(principal, client, canvass, &contacts) {
+        audit::record(tx, &event)
+            .await
+            .map_err(Refusal::unavailable)?;
+    }
+    Ok(Some(contacts))
+}
+
+/// The `contact.disclose` audit row for opening `contacts` of `canvass`'s owners (`None` when
+/// no owner was still registered: nothing was disclosed).
+pub(crate) fn disclosure(
+    principal: &Principal,
+    client: &ClientInfo,
+    canvass: &Canvass,
+    contacts: &Contacts,
+) -> Option<Event> {
+    if contacts.is_empty() {
+        return None;
+    }
+    let mut disclosed: Vec<i64> = contacts.keys().copied().collect();
+    disclosed.sort_unstable();
+    Some(Event {
+        case_number: Some(canvass.case_number.clone()),
+        reason: canvass.reason.clone(),
+        ..client
+            .event(principal.actor.clone(), "contact.disclose")
+            .records(&disclosed)
+            .details(json!({ "canvass_id": canvass.id }))
+    })
 }
 
 fn time(t: DateTime<Utc>) -> String {

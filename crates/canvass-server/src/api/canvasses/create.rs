@@ -153,20 +153,22 @@ pub(crate) async fn create(
             .map(|((finding, camera), rank)| canvass_camera(finding, camera, rank))
             .collect(),
     };
-    let wanted = query.contacts() && principal.pii;
-    if wanted {
+    let opened = if query.contacts() && principal.pii {
         // Only the owners still registered are answered with, as a read of the canvass would.
-        let owners = canvasses::owners(&*tx, &findings_ids(&findings))
-            .await
-            .map_err(db_failure)?;
+        let (owners, contacts) =
+            canvasses::owner_contacts(&*tx, &*state.keys, &findings_ids(&findings))
+                .await
+                .map_err(db_failure)?;
         canvass.cameras.retain_mut(|camera| {
             camera.owner = owners.get(&camera.camera_id).cloned();
             camera.owner.is_some()
         });
-    }
-    let opened =
-        answer::open_contacts(&*tx, &state.keys, &principal, &client, &canvass, wanted).await?;
-    let bytes = answer::json(&canvass, opened.as_ref().map(|o| &o.contacts), now)?;
+        let disclosure = answer::disclosure(&principal, &client, &canvass, &contacts);
+        Some((contacts, disclosure))
+    } else {
+        None
+    };
+    let bytes = answer::json(&canvass, opened.as_ref().map(|(contacts, _)| contacts), now)?;
     let kept_ids: Vec<i64> = canvass.cameras.iter().map(|c| c.camera_id).collect();
     let event = Event {
         case_number: Some(request.case_number.clone()),
@@ -183,7 +185,7 @@ pub(crate) async fn create(
     };
     // The audit rows last: the chain's lock is held from the first of them to the commit,
     // and every other canvass waits for it.
-    let disclosure = opened.and_then(|o| o.disclosure);
+    let disclosure = opened.and_then(|(_, disclosure)| disclosure);
     for event in std::iter::once(&event).chain(disclosure.as_ref()) {
         audit::record(&*tx, event)
             .await
