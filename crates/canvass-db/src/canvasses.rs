@@ -6,6 +6,7 @@
 //! was found. Contacts are opened by [`crate::registrations::active_contacts`], and the audit
 //! rows are written by the caller on the same transaction (see `docs/canvass.md`).
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
 
 use canvass_geo::{LonLat, wkb};
@@ -330,13 +331,13 @@ pub async fn owner_contacts(
     let mut contacts: HashMap<i64, ActiveContact> = HashMap::new();
     for row in &rows {
         let registration_id: i64 = row.get(1);
-        if !contacts.contains_key(&registration_id) {
-            let contact = ActiveContact {
+        // An owner's cameras share one contact: opened once.
+        if let Entry::Vacant(entry) = contacts.entry(registration_id) {
+            entry.insert(ActiveContact {
                 contact: open_contact(keys, registration_id, row, 5)?,
                 language: row.get(3),
                 contact_method: row.get(4),
-            };
-            contacts.insert(registration_id, contact);
+            });
         }
         owners.insert(
             row.get(0),
