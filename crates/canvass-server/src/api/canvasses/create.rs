@@ -186,6 +186,11 @@ pub(crate) async fn create(
     // The audit rows last: the chain's lock is held from the first of them to the commit,
     // and every other canvass waits for it.
     let disclosure = opened.and_then(|(_, disclosure)| disclosure);
+    if disclosure.is_none() {
+        canvasses::commit_without_flush(&*tx)
+            .await
+            .map_err(Refusal::unavailable)?;
+    }
     for event in std::iter::once(&event).chain(disclosure.as_ref()) {
         audit::record(&*tx, event)
             .await
