@@ -704,6 +704,49 @@ fn status_choices() -> String {
     format!("must be one of {}", names.join(", "))
 }
 
+/// What the officer map asks to see before a case number is typed: the incident, its time and
+/// the area, checked by the same rules as a canvass. Nothing is stored or disclosed for it, so
+/// it needs no case number; the canvass itself ([`CanvassBody`]) does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewBody {
+    incident_time: Option<String>,
+    incident: Option<Geometry<Position>>,
+    area: Option<AreaBody>,
+}
+
+/// A [`PreviewBody`], every field checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// Where (a point: the map places the incident itself).
+    pub incident: LonLat,
+    /// When.
+    pub incident_time: DateTime<Utc>,
+    /// Which cameras to list.
+    pub area: SearchArea,
+}
+
+impl PreviewBody {
+    /// Checks every field against the clock `now`, as [`CanvassBody::check`] does.
+    pub fn check(self, now: DateTime<Utc>) -> Result<Preview, CanvassInputError> {
+        let incident = match self.incident {
+            Some(point) => check_point("incident", point)?,
+            None => return refuse("incident", "the incident is required: a GeoJSON Point"),
+        };
+        let incident_time = self
+            .incident_time
+            .as_deref()
+            .map(|t| check_time("incident_time", t, now))
+            .transpose()?;
+        let (area, incident_time) = check_area(self.area.unwrap_or_default(), incident_time, now)?;
+        Ok(Preview {
+            incident,
+            incident_time,
+            area,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
