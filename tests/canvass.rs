@@ -930,36 +930,13 @@ async fn bad_requests_are_refused_naming_the_field() {
     }
     // A body over 4 MiB is refused before it is read (curl, which reads an answer that comes
     // while it is still sending, as a browser does).
-    let body_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(body_file.path(), vec![b' '; 5 << 20]).unwrap();
-    let (path, url, key) = (
-        body_file.path().to_owned(),
-        format!("{base}/api/v1/canvasses"),
-        officer.clone(),
-    );
-    let curl = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("curl")
-            .args([
-                "-s",
-                "-w",
-                "\n%{http_code}",
-                "-H",
-                "content-type: application/json",
-            ])
-            .args([
-                "-H",
-                &format!("authorization: Bearer {key}"),
-                "--data-binary",
-            ])
-            .arg(format!("@{}", path.display()))
-            .arg(url)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let answer = String::from_utf8_lossy(&curl.stdout).into_owned();
-    assert!(answer.ends_with("\n413"), "{answer}");
+    let (status, answer) = canvass_e2e::curl_post_json(
+        &format!("{base}/api/v1/canvasses"),
+        &officer,
+        vec![b' '; 5 << 20],
+    )
+    .await;
+    assert_eq!(status, 413, "{answer}");
     assert!(answer.contains("larger than 4194304 bytes"), "{answer}");
 
     // Not JSON at all.

@@ -214,8 +214,14 @@ async fn the_map_needs_sign_in_and_its_first_load_is_light() {
     assert_eq!(linked, ["/static/map.css", "/static/map.js"]);
     let mut total = page.len();
     for link in &linked {
-        let (status, headers, body) =
-            call(reqwest::Method::GET, &format!("{base}{link}"), Auth::None, &[], None).await;
+        let (status, headers, body) = call(
+            reqwest::Method::GET,
+            &format!("{base}{link}"),
+            Auth::None,
+            &[],
+            None,
+        )
+        .await;
         assert_eq!(status, 200, "{link}");
         assert_eq!(headers["cache-control"], "public, max-age=3600", "{link}");
         total += body.len();
@@ -262,7 +268,8 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
     };
 
     // A preview: cameras nearest first, with the canvass's judgements, and nothing personal.
-    let (status, text) = post_json(&preview, Auth::Key(&key), &body(json!({"radius_m": 300}))).await;
+    let (status, text) =
+        post_json(&preview, Auth::Key(&key), &body(json!({"radius_m": 300}))).await;
     assert_eq!(status, 200, "{text}");
     let answer: Value = serde_json::from_str(&text).unwrap();
     let cameras = answer["cameras"].as_array().unwrap();
@@ -272,11 +279,17 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
         assert!(camera.get("contact").is_none() && camera.get("address").is_none());
         assert!(camera.get("status").is_none());
     }
-    let distances: Vec<f64> = cameras.iter().map(|c| c["distance_m"].as_f64().unwrap()).collect();
+    let distances: Vec<f64> = cameras
+        .iter()
+        .map(|c| c["distance_m"].as_f64().unwrap())
+        .collect();
     assert!(distances.windows(2).all(|w| w[0] <= w[1]), "nearest first");
     // Nothing stored, nothing disclosed.
     let (_, list) = get(&format!("{base}/api/v1/canvasses"), Auth::Key(&key)).await;
-    assert_eq!(serde_json::from_str::<Value>(&list).unwrap()["canvasses"], json!([]));
+    assert_eq!(
+        serde_json::from_str::<Value>(&list).unwrap()["canvasses"],
+        json!([])
+    );
     let audited: i64 = client
         .query_one(
             "SELECT count(*) FROM audit_log WHERE action IN ('contact.disclose', 'canvass.create')",
@@ -348,9 +361,21 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
         })
         .collect();
     let bad: Vec<(Vec<u8>, u16, &str)> = vec![
-        (body(json!({"radius_m": 0})), 400, "area.radius_m: must be 10 to 5000 metres, got 0"),
-        (body(json!({"radius_m": 50000})), 400, "area.radius_m: must be 10 to 5000 metres"),
-        (body(json!({"radius_m": "300"})), 400, "area.radius_m: invalid type"),
+        (
+            body(json!({"radius_m": 0})),
+            400,
+            "area.radius_m: must be 10 to 5000 metres, got 0",
+        ),
+        (
+            body(json!({"radius_m": 50000})),
+            400,
+            "area.radius_m: must be 10 to 5000 metres",
+        ),
+        (
+            body(json!({"radius_m": "300"})),
+            400,
+            "area.radius_m: invalid type",
+        ),
         (
             body(json!({"polygon": {"type": "Polygon", "coordinates": [[
                 [lon, lat], [lon + 0.002, lat + 0.002], [lon + 0.002, lat], [lon, lat + 0.002], [lon, lat]
@@ -368,7 +393,7 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
             400,
             "area.route: needs at least 2 different positions",
         ),
-        (body(json!({"radius": 300})), 400, "area: unknown field `radius`"),
+        (body(json!({"radius": 300})), 400, "unknown field `radius`"),
         (
             body(json!({"radius_m": 300, "polygon": square(0.001)})),
             400,
@@ -380,7 +405,8 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
             "incident_time: is in the future",
         ),
         (
-            serde_json::to_vec(&json!({"incident": incident, "incident_time": "yesterday"})).unwrap(),
+            serde_json::to_vec(&json!({"incident": incident, "incident_time": "yesterday"}))
+                .unwrap(),
             400,
             "incident_time:",
         ),
@@ -390,30 +416,35 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
             "incident: the incident is required",
         ),
         (
-            serde_json::to_vec(&json!({"incident": {"type": "Point", "coordinates": [200, 95]},
-                "incident_time": "2026-12-01T14:05:00-08:00"}))
+            serde_json::to_vec(
+                &json!({"incident": {"type": "Point", "coordinates": [200, 95]},
+                "incident_time": "2026-12-01T14:05:00-08:00"}),
+            )
             .unwrap(),
             400,
             "incident:",
         ),
         (
-            serde_json::to_vec(&json!({"incident": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]},
-                "incident_time": "2026-12-01T14:05:00-08:00"}))
+            serde_json::to_vec(
+                &json!({"incident": {"type": "LineString", "coordinates": [[1, 2], [3, 4]]},
+                "incident_time": "2026-12-01T14:05:00-08:00"}),
+            )
             .unwrap(),
             400,
-            "incident:",
+            "incident.coordinates",
         ),
         // A preview takes no case: a client that sends one is told, not silently ignored.
         (
-            serde_json::to_vec(&json!({"incident": incident, "incident_time": "2026-12-01T14:05:00-08:00",
-                "case_number": "26-000101"}))
+            serde_json::to_vec(
+                &json!({"incident": incident, "incident_time": "2026-12-01T14:05:00-08:00",
+                "case_number": "26-000101"}),
+            )
             .unwrap(),
             400,
             "unknown field `case_number`",
         ),
         (b"{\"incident\": ".to_vec(), 400, "malformed JSON"),
         (b"[1, 2, 3]".to_vec(), 400, "invalid type"),
-        (vec![b' '; 5 << 20], 413, "the request body is larger than 4194304 bytes"),
     ];
     for (sent, status, expected) in bad {
         let (got, text) = post_json(&preview, Auth::Key(&key), &sent).await;
@@ -421,6 +452,13 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
         assert_eq!(got, status, "{shown}: {text}");
         assert!(error_of(&text).contains(expected), "{shown}: {text}");
     }
+    // Over 4 MiB: refused before it is read.
+    let (status, text) = canvass_e2e::curl_post_json(&preview, &key, vec![b' '; 5 << 20]).await;
+    assert_eq!(status, 413, "{text}");
+    assert!(
+        error_of(&text).contains("larger than 4194304 bytes"),
+        "{text}"
+    );
     let (status, _, text) = call(
         reqwest::Method::POST,
         &preview,
@@ -433,7 +471,8 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
 
     // A browser session must send its CSRF token.
     let session = sign_in(&s.db.url, &base, "ofc.kim", "officer", true).await;
-    let (status, text) = post_json(&preview, Auth::Session(&session, false), &body(json!({}))).await;
+    let (status, text) =
+        post_json(&preview, Auth::Session(&session, false), &body(json!({}))).await;
     assert_eq!(status, 403, "{text}");
     assert!(error_of(&text).contains("CSRF"));
     let (status, text) = post_json(&preview, Auth::Session(&session, true), &body(json!({}))).await;
@@ -461,13 +500,20 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
     ] {
         let (status, text) = get(&places(q), Auth::Key(&key)).await;
         assert_eq!(status, 200, "{q}: {text}");
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap()["places"], json!([]), "{q}");
+        assert_eq!(
+            serde_json::from_str::<Value>(&text).unwrap()["places"],
+            json!([]),
+            "{q}"
+        );
     }
     for (url, expected) in [
         (format!("{base}/api/v1/places"), "q: type an address"),
         (places("   "), "q: type an address"),
         (places("Main Street"), "q: missing house number"),
-        (places(&"1 Main St ".repeat(30)), "q: is longer than 200 characters"),
+        (
+            places(&"1 Main St ".repeat(30)),
+            "q: is longer than 200 characters",
+        ),
         (places("1 Main\u{7}St"), "q: holds control characters"),
         (format!("{base}/api/v1/places?q=%FF%FE"), "q:"),
     ] {
@@ -538,7 +584,9 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
                 )
             }
             Said::TimedOut => {
-                panic!("the map journey took longer than {BROWSER_TIME_LIMIT:?} (reached {steps:?})")
+                panic!(
+                    "the map journey took longer than {BROWSER_TIME_LIMIT:?} (reached {steps:?})"
+                )
             }
         };
         let step: Value = serde_json::from_str(&json).unwrap();
@@ -549,7 +597,10 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
                 assert!(step["cameras"].as_u64().unwrap() > 0, "{step}");
                 assert_eq!(step["contacts"], json!(0), "{step}");
                 let (_, list) = get(&format!("{base}/api/v1/canvasses"), Auth::Key(&key)).await;
-                assert_eq!(serde_json::from_str::<Value>(&list).unwrap()["canvasses"], json!([]));
+                assert_eq!(
+                    serde_json::from_str::<Value>(&list).unwrap()["canvasses"],
+                    json!([])
+                );
                 assert_eq!(audit_count(&client, "contact.disclose").await, 0);
             }
             // The case number was typed: the canvass is stored, and the contacts shown were
@@ -566,7 +617,11 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
                 let canvass: Value = serde_json::from_str(&text).unwrap();
                 assert_eq!(canvass["case_number"], case_number);
                 assert_eq!(canvass["created_by"], "ofc.diaz");
-                assert_eq!(canvass["address"], Value::Null, "the incident was dropped as a point");
+                assert_eq!(
+                    canvass["address"],
+                    Value::Null,
+                    "the incident was dropped as a point"
+                );
                 assert_eq!(
                     canvass["cameras"].as_array().unwrap().len() as u64,
                     step["cameras"].as_u64().unwrap()
@@ -579,8 +634,10 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
                     )
                     .await
                     .unwrap();
-                let seen: Vec<(String, Option<String>, Option<String>)> =
-                    rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+                let seen: Vec<(String, Option<String>, Option<String>)> = rows
+                    .iter()
+                    .map(|r| (r.get(0), r.get(1), r.get(2)))
+                    .collect();
                 let id = Some(canvass_id.to_string());
                 let case = Some(case_number.to_owned());
                 assert_eq!(
@@ -605,25 +662,45 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
             }
             "csv" => {
                 let path = PathBuf::from(step["path"].as_str().unwrap());
-                let csv = std::fs::read_to_string(&path).unwrap();
-                let mut lines = csv.lines();
-                let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-                for column in ["rank", "camera_id", "status", "name", "email", "phone"] {
-                    assert!(header.contains(&column), "{column} in {header:?}");
+                let text = std::fs::read_to_string(&path).unwrap();
+                let mut records = csv_records(&text).into_iter();
+                let header = records.next().unwrap();
+                for column in [
+                    "rank",
+                    "camera_id",
+                    "status",
+                    "address",
+                    "name",
+                    "email",
+                    "phone",
+                ] {
+                    assert!(header.iter().any(|c| c == column), "{column} in {header:?}");
                 }
-                let rows: Vec<&str> = lines.collect();
+                let rows: Vec<Vec<String>> = records.collect();
                 assert_eq!(rows.len() as u64, step["cameras"].as_u64().unwrap());
+                let column = |name: &str| header.iter().position(|c| c == name).unwrap();
                 let camera = step["camera_id"].as_i64().unwrap().to_string();
-                let status_column = header.iter().position(|c| *c == "status").unwrap();
                 let marked = rows
                     .iter()
-                    .find(|r| r.split(',').nth(1) == Some(camera.as_str()))
+                    .find(|r| r[column("camera_id")] == camera)
                     .unwrap();
-                assert_eq!(marked.split(',').nth(status_column), Some("contacted"), "{marked}");
-                assert_eq!(audit_count(&client, "contact.disclose").await, 2, "the CSV disclosed");
+                assert_eq!(marked[column("status")], "contacted", "{marked:?}");
+                assert_eq!(marked[column("status_by")], "ofc.diaz", "{marked:?}");
+                assert!(
+                    rows.iter().all(|r| !r[column("name")].is_empty()),
+                    "every owner named"
+                );
+                assert_eq!(
+                    audit_count(&client, "contact.disclose").await,
+                    2,
+                    "the CSV disclosed"
+                );
             }
             "sheet" => {
-                assert!(step["title"].as_str().unwrap().contains(case_number), "{step}");
+                assert!(
+                    step["title"].as_str().unwrap().contains(case_number),
+                    "{step}"
+                );
                 assert!(step["stops"].as_u64().unwrap() > 0, "{step}");
             }
             other => panic!("unknown checkpoint {other}"),
@@ -648,14 +725,52 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
     })
     .await
     .unwrap();
-    assert!(verify.status.success(), "{}", canvass_e2e::stderr_of(&verify));
+    assert!(
+        verify.status.success(),
+        "{}",
+        canvass_e2e::stderr_of(&verify)
+    );
     drop(s);
 }
 
 async fn audit_count(client: &tokio_postgres::Client, action: &str) -> i64 {
     client
-        .query_one("SELECT count(*) FROM audit_log WHERE action = $1", &[&action])
+        .query_one(
+            "SELECT count(*) FROM audit_log WHERE action = $1",
+            &[&action],
+        )
         .await
         .unwrap()
         .get(0)
+}
+
+/// The records of a CSV file as RFC 4180 writes them (quoted fields may hold commas, quotes
+/// and line breaks).
+fn csv_records(text: &str) -> Vec<Vec<String>> {
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
 }

@@ -61,7 +61,14 @@ async function main() {
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
+    if (message.type() === 'error' && ours(message.location().url || '')) {
+      errors.push(`${message.text()} (${message.location().url})`);
+    }
+  });
+  // The sign-in pages name no icon, so the browser asks for /favicon.ico there: not the map's.
+  const ours = (url) => !url.endsWith('/favicon.ico');
+  page.on('response', (response) => {
+    if (response.status() >= 400 && ours(response.url())) errors.push(`${response.status()} ${response.url()}`);
   });
   try {
     // --- Signed out, the map sends the officer to sign in.

@@ -438,6 +438,39 @@ fn form_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
         .join("&")
 }
 
+/// POSTs `body` as JSON to `url` with the API key `key` through curl, which reads an answer
+/// that comes while it is still sending (as a browser does), so that a body refused before it
+/// is read gives its status instead of a broken pipe: (status, answer).
+pub async fn curl_post_json(url: &str, key: &str, body: Vec<u8>) -> (u16, String) {
+    let (url, key) = (url.to_owned(), key.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), body).unwrap();
+        let output = Command::new("curl")
+            .args([
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                "-H",
+                "content-type: application/json",
+            ])
+            .args([
+                "-H",
+                &format!("authorization: Bearer {key}"),
+                "--data-binary",
+            ])
+            .arg(format!("@{}", file.path().display()))
+            .arg(url)
+            .output()
+            .expect("run curl");
+        let answer = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (text, status) = answer.rsplit_once('\n').unwrap_or(("", &answer));
+        (status.trim().parse().unwrap_or(0), text.to_owned())
+    })
+    .await
+    .unwrap()
+}
+
 /// Standard output of a finished command, as text.
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

@@ -1012,4 +1012,27 @@ mod tests {
         .unwrap();
         assert_eq!(long.check().unwrap_err().field, "note");
     }
+
+    #[test]
+    fn a_preview_takes_the_incident_time_and_area_of_a_canvass_and_no_case() {
+        let preview: PreviewBody = serde_json::from_str(
+            r#"{"incident": {"type": "Point", "coordinates": [-122.03, 37.97]},
+                "incident_time": "2026-12-01T14:05:00-08:00"}"#,
+        )
+        .unwrap();
+        let checked = preview.check(now()).unwrap();
+        assert_eq!(checked.area, SearchArea::Radius(DEFAULT_RADIUS_M));
+        assert_eq!(checked.incident.lon(), -122.03);
+        let missing: PreviewBody =
+            serde_json::from_str(r#"{"incident_time": "2026-12-01T14:05:00Z"}"#).unwrap();
+        assert_eq!(missing.check(now()).unwrap_err().field, "incident");
+        let radius: PreviewBody = serde_json::from_str(
+            r#"{"incident": {"type": "Point", "coordinates": [-122.03, 37.97]},
+                "incident_time": "2026-12-01T14:05:00Z", "area": {"radius_m": 0}}"#,
+        )
+        .unwrap();
+        assert_eq!(radius.check(now()).unwrap_err().field, "area.radius_m");
+        // A case number belongs to the canvass: a preview that carries one is refused.
+        assert!(serde_json::from_str::<PreviewBody>(r#"{"case_number": "26-000001"}"#).is_err());
+    }
 }

@@ -22,7 +22,7 @@
     ["no_answer", "No answer"],
     ["contacted", "Contacted"],
     ["declined", "Declined"],
-    ["footage_obtained", "Footage obtained"],
+    ["footage_obtained", "Got footage"],
     ["no_footage", "No footage"]
   ];
   var COMPASS = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"];
@@ -271,15 +271,25 @@
       (!c.status || c.status === "not_contacted" || c.status === "no_answer");
   }
 
-  function contactBlock(c) {
+  // (925) 555-0142 for a North American number, else as stored.
+  function phoneShown(phone) {
+    var digits = phone.replace(/[^0-9]/g, "");
+    if (digits.length === 11 && digits[0] === "1") { digits = digits.slice(1); }
+    if (digits.length === 10 && /^\+?1?[0-9]{10}$/.test(phone.replace(/[^0-9+]/g, ""))) {
+      return "(" + digits.slice(0, 3) + ") " + digits.slice(3, 6) + "-" + digits.slice(6);
+    }
+    return phone;
+  }
+
+  function contactBlock(c, ask) {
     var box = el("div", "contact");
-    var owner = c.contact.name || "";
-    if (c.contact.business_name) { owner += " — " + c.contact.business_name; }
-    box.appendChild(el("div", "owner", owner));
-    if (c.address) { box.appendChild(el("div", "address", c.address)); }
+    var owner = el("div", "owner", c.contact.name || "");
+    if (c.contact.business_name) { owner.textContent += " — " + c.contact.business_name; }
+    if (c.address) { owner.appendChild(el("span", "address", " · " + c.address)); }
+    box.appendChild(owner);
     var reach = el("div", "reach");
     if (c.contact.phone) {
-      var tel = el("a", "button", "Call " + c.contact.phone);
+      var tel = el("a", "button", "Call " + phoneShown(c.contact.phone));
       tel.href = "tel:" + c.contact.phone.replace(/[^0-9+]/g, "");
       reach.appendChild(tel);
     }
@@ -293,6 +303,7 @@
     if (c.contact.contact_method) { prefers.push("prefers " + words(c.contact.contact_method)); }
     if (c.contact.language) { prefers.push(c.contact.language === "es" ? "Spanish" : "English"); }
     reach.appendChild(el("span", "prefers", prefers.join(" · ")));
+    if (ask) { reach.appendChild(ask); }
     box.appendChild(reach);
     return box;
   }
@@ -326,6 +337,11 @@
       .catch(function (error) { problem(error.message); button.disabled = false; });
   }
 
+  var owners = {};
+  function ownerKey(c) {
+    return [c.contact.name, c.contact.email, c.contact.phone, c.address].join("\u0000");
+  }
+
   function card(c) {
     var li = el("li", "camera faces-" + c.faces_incident + " footage-" + c.footage_status);
     li.id = "camera-" + c.camera_id;
@@ -349,19 +365,29 @@
       c.can_export === "yes" ? "can export" : c.can_export === "no" ? "cannot export" : "export unsure"
     ].filter(Boolean);
     main.appendChild(el("p", "facts", facts.join(" · ")));
-    if (c.contact) { main.appendChild(contactBlock(c)); }
+    var ask = null;
     if (state.canvass) {
-      main.appendChild(statusButtons(c));
-      var ask = el("label", "ask");
+      ask = el("label", "ask");
       var box = el("input");
       box.type = "checkbox";
       box.checked = state.asked[c.camera_id] !== undefined ? state.asked[c.camera_id] : worthAsking(c);
       state.asked[c.camera_id] = box.checked;
       box.addEventListener("change", function () { state.asked[c.camera_id] = box.checked; });
       ask.appendChild(box);
-      ask.appendChild(document.createTextNode("Include in footage request"));
+      ask.appendChild(document.createTextNode("Ask for footage"));
+    }
+    var earlier = c.contact ? owners[ownerKey(c)] : undefined;
+    if (earlier !== undefined && earlier !== c.rank) {
+      // One call reaches every camera of an owner: their contact is shown once, nearest first.
+      var same = el("p", "same-owner", "Same owner as camera " + earlier + " (" + c.contact.name + ")");
+      if (ask) { same.appendChild(ask); }
+      main.appendChild(same);
+    } else if (c.contact) {
+      main.appendChild(contactBlock(c, ask));
+    } else if (ask) {
       main.appendChild(ask);
     }
+    if (state.canvass) { main.appendChild(statusButtons(c)); }
     li.appendChild(main);
     return li;
   }
@@ -389,7 +415,8 @@
     var faces = count(function (c) { return c.faces_incident === "yes"; });
     var risk = count(function (c) { return c.footage_status === "at_risk"; });
     var gone = count(function (c) { return c.footage_status === "overwritten"; });
-    counts.appendChild(el("span", "badge faces", faces + " face the incident"));
+    counts.appendChild(el("span", faces ? "badge faces" : "badge none",
+      faces === 1 ? "1 faces the incident" : faces + " face the incident"));
     if (risk) { counts.appendChild(el("span", "badge at-risk", risk + " at risk")); }
     if (gone) { counts.appendChild(el("span", "badge overwritten", gone + " overwritten")); }
     box.appendChild(counts);
@@ -407,6 +434,10 @@
     var list = cameras();
     var ol = $("cameras");
     ol.textContent = "";
+    owners = {};
+    list.forEach(function (c) {
+      if (c.contact && owners[ownerKey(c)] === undefined) { owners[ownerKey(c)] = c.rank; }
+    });
     list.slice(0, LIST_LIMIT).forEach(function (c) { ol.appendChild(card(c)); });
     if (list.length > LIST_LIMIT) {
       ol.appendChild(el("li", "more", "Showing the nearest " + LIST_LIMIT + " of " + list.length +
@@ -448,7 +479,7 @@
     $("window-start").value = toInput(new Date(incident.getTime() - 30 * 60000));
     $("window-end").value = toInput(end);
     $("request-count").textContent = chosen.length + (chosen.length === 1 ? " camera" : " cameras") +
-      " selected (tick \u201cInclude in footage request\u201d in the list to change).";
+      " selected (tick \u201cAsk for footage\u201d in the list to change).";
     $("request-problem").hidden = true;
     $("request-send").disabled = chosen.length === 0;
     $("request-dialog").showModal();
@@ -543,21 +574,45 @@
     }
   }
 
+  // Cameras this close together are one spot on the map: one house, one marker.
+  var SAME_SPOT_M = 12;
+  function metresApart(a, b) {
+    var dy = (a.lat - b.lat) * 111195;
+    var dx = (a.lon - b.lon) * 111195 * Math.cos(a.lat * Math.PI / 180);
+    return Math.sqrt(dx * dx + dy * dy);
+  }
+
+  // "1–3" for consecutive ranks, "1, 4" otherwise.
+  function ranks(list) {
+    var r = list.map(function (c) { return c.rank; });
+    var consecutive = r.every(function (v, i) { return i === 0 || v === r[i - 1] + 1; });
+    if (r.length > 2 && consecutive) { return r[0] + "\u2013" + r[r.length - 1]; }
+    return r.join(", ");
+  }
+
   function drawResults() {
     if (!map) { return; }
     Object.keys(markers).forEach(function (id) { markers[id].remove(); });
     markers = {};
-    cameras().slice(0, MARKER_LIMIT).slice().reverse().forEach(function (c) {
-      var node = el("div", "result-marker faces-" + c.faces_incident + " footage-" + c.footage_status,
-        String(c.rank));
-      node.title = "Camera " + c.rank + ": " + metres(c.distance_m);
-      if (state.selected === c.camera_id) { node.classList.add("selected"); }
+    // Cameras at one spot (several on one house) share one marker that names them all.
+    var spots = [];
+    cameras().slice(0, MARKER_LIMIT).forEach(function (c) {
+      var near = spots.filter(function (group) { return metresApart(group[0], c) < SAME_SPOT_M; })[0];
+      if (near) { near.push(c); } else { spots.push([c]); }
+    });
+    spots.reverse().forEach(function (group) {
+      var c = group[0];
+      var faces = group.some(function (g) { return g.faces_incident === "yes"; }) ? "yes" : c.faces_incident;
+      var risk = group.some(function (g) { return g.footage_status === "at_risk"; }) ? "at_risk" : c.footage_status;
+      var node = el("div", "result-marker faces-" + faces + " footage-" + risk, ranks(group));
+      node.title = (group.length > 1 ? "Cameras " : "Camera ") + ranks(group) + ": " + metres(c.distance_m);
+      group.forEach(function (g) { if (state.selected === g.camera_id) { node.classList.add("selected"); } });
       node.addEventListener("click", function (event) {
         event.stopPropagation();
         select(c.camera_id, false);
       });
-      markers[c.camera_id] = new window.maplibregl.Marker({ element: node })
-        .setLngLat([c.lon, c.lat]).addTo(map);
+      var marker = new window.maplibregl.Marker({ element: node }).setLngLat([c.lon, c.lat]).addTo(map);
+      group.forEach(function (g) { markers[g.camera_id] = marker; });
     });
   }
 
@@ -577,7 +632,7 @@
     points.forEach(function (p) {
       w = Math.min(w, p[0]); e = Math.max(e, p[0]); s = Math.min(s, p[1]); n = Math.max(n, p[1]);
     });
-    map.fitBounds([[w, s], [e, n]], { padding: { top: 150, bottom: 70, left: 40, right: 70 }, maxZoom: 18, duration: 400 });
+    map.fitBounds([[w, s], [e, n]], { padding: { top: 100, bottom: 60, left: 40, right: 70 }, maxZoom: 18, duration: 400 });
   }
 
   function placeIncident(lngLat) {
@@ -671,7 +726,7 @@
             paint: { "circle-color": "#0b3d91", "circle-opacity": 0.5,
               "circle-radius": ["interpolate", ["linear"], ["get", "count"], 1, 3, 50, 9] } },
           { id: "fov", type: "fill", source: "cameras", "source-layer": "camera_fov",
-            paint: { "fill-color": "#1f6fd1", "fill-opacity": 0.12, "fill-outline-color": "#1f6fd1" } },
+            paint: { "fill-color": "#1f6fd1", "fill-opacity": 0.2, "fill-outline-color": "#0b3d91" } },
           { id: "cameras", type: "circle", source: "cameras", "source-layer": "cameras",
             paint: { "circle-radius": 5, "circle-color": "#0b1f3a", "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } }
         ]
@@ -700,7 +755,10 @@
         list.hidden = false;
         return;
       }
-      if (answer.places.length === 1) { go(answer.places[0]); }
+      if (answer.places.length === 1) {
+        go(answer.places[0]);
+        return;
+      }
       answer.places.forEach(function (place) {
         var li = el("li");
         li.appendChild(el("span", "", place.label));

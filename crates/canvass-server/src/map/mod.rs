@@ -106,6 +106,7 @@ struct Shell<'a> {
 }
 
 fn render(s: &Shell<'_>) -> String {
+    // MapLibre's stylesheet first, so that the map's own rules come after it and win.
     let vendor = if s.has_maplibre {
         "<link rel=\"stylesheet\" href=\"/static/vendor/maplibre-gl.css\">\
          <script src=\"/static/vendor/maplibre-gl.js\" defer></script>"
@@ -121,7 +122,8 @@ fn render(s: &Shell<'_>) -> String {
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>Officer map · Canvass</title>\
-<link rel=\"stylesheet\" href=\"{css}\">{vendor}\
+<link rel=\"icon\" href=\"data:,\">{vendor}\
+<link rel=\"stylesheet\" href=\"{css}\">\
 <script src=\"{js}\" defer></script></head>\
 <body class=\"officer-map\" data-csrf=\"{csrf}\" data-center=\"{centre}\" data-pii=\"{pii}\" \
 data-zone=\"{zone}\" data-maplibre=\"{maplibre}\" \
@@ -136,6 +138,8 @@ autocomplete=\"off\" maxlength=\"200\" required>\
 <button type=\"submit\">Search</button>\
 <ul id=\"search-results\" class=\"search-results\" hidden></ul>\
 </form>\
+<div class=\"when\"><label for=\"incident-time\">Incident time</label>\
+<input id=\"incident-time\" form=\"area\" name=\"incident_time\" type=\"datetime-local\" required></div>\
 <div class=\"who\"><span>{user} · {role}</span> <a class=\"button quiet\" href=\"/account\">Account</a></div>\
 </header>\
 <div class=\"layout\">\
@@ -144,7 +148,7 @@ autocomplete=\"off\" maxlength=\"200\" required>\
 <p id=\"map-missing\" class=\"map-missing\" hidden>The map library is not installed on this \
 server (scripts/web-assets). Search an address to place the incident.</p>\
 <form id=\"area\" class=\"area\" aria-label=\"Search area\">\
-<fieldset class=\"modes\"><legend>Area</legend>\
+<fieldset class=\"modes\"><legend class=\"visually-hidden\">Search area</legend>\
 <label><input type=\"radio\" name=\"mode\" value=\"radius\" checked><span>Circle</span></label>\
 <label><input type=\"radio\" name=\"mode\" value=\"polygon\"><span>Polygon</span></label>\
 <label><input type=\"radio\" name=\"mode\" value=\"route\"><span>Route</span></label>\
@@ -156,12 +160,12 @@ server (scripts/web-assets). Search an address to place the incident.</p>\
 <input id=\"radius-slider\" type=\"range\" min=\"{radius_min}\" max=\"1000\" step=\"10\" value=\"{radius}\" aria-label=\"Radius slider\">\
 </div>\
 <div class=\"mode-fields\" data-mode=\"polygon\" hidden>\
-<p class=\"hint\">Tap the map to add corners (3 or more).</p>\
+<p class=\"hint\">Tap 3 or more corners</p>\
 <button type=\"button\" data-action=\"undo\">Undo corner</button>\
 <button type=\"button\" data-action=\"clear\">Clear</button>\
 </div>\
 <div class=\"mode-fields\" data-mode=\"route\" hidden>\
-<p class=\"hint\">Tap from the last-seen point to each possible destination.</p>\
+<p class=\"hint\">Tap last seen, then where to</p>\
 <label for=\"buffer\">Buffer (m)</label>\
 <input id=\"buffer\" name=\"buffer_m\" type=\"number\" inputmode=\"numeric\" min=\"{buffer_min}\" max=\"{buffer_max}\" step=\"10\" value=\"{buffer}\">\
 <button type=\"button\" data-action=\"undo\">Undo point</button>\
@@ -170,11 +174,9 @@ server (scripts/web-assets). Search an address to place the incident.</p>\
 <div class=\"mode-fields\" data-mode=\"missing_person\" hidden>\
 <label for=\"last-seen\">Last seen</label>\
 <input id=\"last-seen\" name=\"last_seen_at\" type=\"datetime-local\">\
-<label for=\"speed\">Walking speed (km/h)</label>\
+<label for=\"speed\">km/h</label>\
 <input id=\"speed\" name=\"speed_kmh\" type=\"number\" inputmode=\"decimal\" min=\"{speed_min}\" max=\"{speed_max}\" step=\"0.5\" value=\"{speed}\">\
 </div>\
-<div class=\"when\"><label for=\"incident-time\">Incident time</label>\
-<input id=\"incident-time\" name=\"incident_time\" type=\"datetime-local\" required></div>\
 </form>\
 <p id=\"map-hint\" class=\"map-hint\" role=\"status\">Tap the map (or long-press) to place the incident.</p>\
 </section>\
