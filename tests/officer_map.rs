@@ -128,11 +128,11 @@ async fn get(url: &str, auth: Auth<'_>) -> (u16, String) {
     (status, text)
 }
 
-/// An address of the demo city that names exactly one address point, with many active
-/// cameras around it: the one with the most within 250 m among the first few hundred.
-async fn busy_address(client: &tokio_postgres::Client) -> (String, f64, f64) {
-    let row = client
-        .query_one(
+/// Addresses of the demo city that each name exactly one address point, busiest first: the
+/// `limit` with the most active cameras within 250 m among the first few hundred points.
+async fn busy_addresses(client: &tokio_postgres::Client, limit: i64) -> Vec<(String, f64, f64)> {
+    let rows = client
+        .query(
             "SELECT a.number || ' ' || a.street, ST_X(a.location), ST_Y(a.location),
                     (SELECT count(*) FROM cameras c JOIN registrations r ON r.id = c.registration_id
                       WHERE r.status = 'active'
@@ -140,14 +140,59 @@ async fn busy_address(client: &tokio_postgres::Client) -> (String, f64, f64) {
                FROM (SELECT * FROM address_points ORDER BY id LIMIT 400) a
               WHERE (SELECT count(*) FROM address_points b
                       WHERE b.street_key = a.street_key AND b.number = a.number) = 1
-              ORDER BY near DESC, a.id LIMIT 1",
-            &[],
+              ORDER BY near DESC, a.id LIMIT $1",
+            &[&limit],
         )
         .await
         .unwrap();
-    let near: i64 = row.get(3);
-    assert!(near >= 3, "the demo has cameras around its addresses");
-    (row.get(0), row.get(1), row.get(2))
+    assert!(
+        rows.first().is_some_and(|r| r.get::<_, i64>(3) >= 3),
+        "the demo has cameras around its addresses"
+    );
+    rows.iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+async fn busy_address(client: &tokio_postgres::Client) -> (String, f64, f64) {
+    busy_addresses(client, 1).await.remove(0)
+}
+
+/// Of the busiest addresses, the one whose canvass (300 m, an incident `hours_ago`) shows the
+/// most that an officer must see: cameras facing it, footage at risk or already overwritten.
+async fn telling_address(
+    base: &str,
+    key: &str,
+    client: &tokio_postgres::Client,
+    hours_ago: i64,
+) -> String {
+    let when = (chrono::Utc::now() - chrono::TimeDelta::hours(hours_ago)).to_rfc3339();
+    let mut best = (0, String::new());
+    for (address, lon, lat) in busy_addresses(client, 40).await {
+        let body = json!({
+            "incident": {"type": "Point", "coordinates": [lon, lat]},
+            "incident_time": when,
+            "area": {"radius_m": 300},
+        });
+        let (status, text) = post_json(
+            &format!("{base}/api/v1/canvasses/preview"),
+            Auth::Key(key),
+            &serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{text}");
+        let answer: Value = serde_json::from_str(&text).unwrap();
+        let cameras = answer["cameras"].as_array().unwrap();
+        let count = |field: &str, value: &str| cameras.iter().filter(|c| c[field] == value).count();
+        let score = 10 * count("faces_incident", "yes").min(4)
+            + 3 * count("footage_status", "at_risk").min(3)
+            + count("footage_status", "overwritten").min(3)
+            + cameras.len().min(25);
+        if score > best.0 {
+            best = (score, address);
+        }
+    }
+    best.1
 }
 
 fn error_of(text: &str) -> String {
@@ -536,10 +581,12 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
     let s = setup("3000").await;
     let base = s.server.base.clone();
     let client = s.db.connect().await.unwrap();
-    let (address, _, _) = busy_address(&client).await;
     canvass_e2e::add_user(&s.db.url, "ofc.diaz", "officer", true).await;
     // The test reads what the browser did through the API, as any client would.
     let key = create_named_key_async(&s.db.url, "checker", "officer", false).await;
+    // The incident was yesterday: some footage is at risk, some already gone.
+    let hours_ago = 26;
+    let address = telling_address(&base, &key, &client, hours_ago).await;
 
     let target_tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("officer-map");
     let screenshots = std::env::var_os("CANVASS_SCREENSHOTS_DIR")
@@ -559,6 +606,8 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
         address.clone().into(),
         "--case".into(),
         case_number.into(),
+        "--hours-ago".into(),
+        hours_ago.to_string().into(),
         "--screenshots".into(),
         screenshots.clone().into(),
         "--artifacts".into(),
@@ -616,6 +665,16 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
                 assert_eq!(status, 200, "{text}");
                 let canvass: Value = serde_json::from_str(&text).unwrap();
                 assert_eq!(canvass["case_number"], case_number);
+                // Typed on the department's clock, sent with its offset, stored as that moment.
+                let typed = chrono::DateTime::parse_from_rfc3339(
+                    canvass["incident_time"].as_str().unwrap(),
+                )
+                .unwrap();
+                let meant = chrono::Utc::now() - chrono::TimeDelta::hours(hours_ago);
+                let off = (typed.with_timezone(&chrono::Utc) - meant)
+                    .num_seconds()
+                    .abs();
+                assert!(off < 300, "incident time {typed}, meant about {meant}");
                 assert_eq!(canvass["created_by"], "ofc.diaz");
                 assert_eq!(
                     canvass["address"],

@@ -6,7 +6,7 @@
 // checkpoint.
 //
 //   node officer-map.mjs --base URL --user NAME --password PASSWORD --address "123 Main St" \
-//        --case 26-004417 --screenshots DIR --artifacts DIR --downloads DIR [--checkpoints]
+//        --case 26-004417 --hours-ago 26 --screenshots DIR --artifacts DIR --downloads DIR [--checkpoints]
 //
 // Controls are found by their visible label or role, so one without a proper label fails.
 
@@ -43,7 +43,7 @@ async function checkLayout(page, what) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2), [
-    'base', 'user', 'password', 'address', 'case', 'screenshots', 'artifacts', 'downloads',
+    'base', 'user', 'password', 'address', 'case', 'hours-ago', 'screenshots', 'artifacts', 'downloads',
   ]);
   const base = args.base;
   const checkpoints = new Checkpoints(Boolean(args.checkpoints));
@@ -92,9 +92,20 @@ async function main() {
     await page.locator('.found-marker').waitFor();
     await page.waitForLoadState('networkidle');
 
-    // --- Tap beside the address to drop the incident: the cameras are listed at once.
+    // --- The incident was some hours ago, typed on the department's clock.
+    const earlier = await page.evaluate((hours) => {
+      const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', {
+        timeZone: document.body.dataset.zone, hourCycle: 'h23', year: 'numeric', month: '2-digit',
+        day: '2-digit', hour: '2-digit', minute: '2-digit',
+      }).formatToParts(new Date(Date.now() - hours * 3600e3)).map((p) => [p.type, p.value]));
+      return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+    }, Number(args['hours-ago']));
+    await page.getByLabel('Incident time').fill(earlier);
+
+    // --- Tap the map at the address (just below its pin) to drop the incident: the cameras
+    // are listed at once.
     const box = await page.locator('#map').boundingBox();
-    await page.touchscreen.tap(box.x + box.width / 2 + 30, box.y + box.height / 2 + 40);
+    await page.touchscreen.tap(box.x + box.width / 2, box.y + box.height / 2 + 6);
     await page.locator('.incident-marker').waitFor();
     await page.locator('#cameras li.camera').first().waitFor();
     const listed = await page.locator('#cameras li.camera').count();

@@ -379,7 +379,7 @@
     var earlier = c.contact ? owners[ownerKey(c)] : undefined;
     if (earlier !== undefined && earlier !== c.rank) {
       // One call reaches every camera of an owner: their contact is shown once, nearest first.
-      var same = el("p", "same-owner", "Same owner as camera " + earlier + " (" + c.contact.name + ")");
+      var same = el("p", "same-owner", "Same owner as " + earlier + " · " + c.contact.name);
       if (ask) { same.appendChild(ask); }
       main.appendChild(same);
     } else if (c.contact) {

@@ -178,6 +178,12 @@ server (scripts/web-assets). Search an address to place the incident.</p>\
 <input id=\"speed\" name=\"speed_kmh\" type=\"number\" inputmode=\"decimal\" min=\"{speed_min}\" max=\"{speed_max}\" step=\"0.5\" value=\"{speed}\">\
 </div>\
 </form>\
+<ul class=\"legend\" aria-label=\"Map legend\">\
+<li><span class=\"key incident\"></span>Incident</li>\
+<li><span class=\"key faces\">1</span>Faces the incident</li>\
+<li><span class=\"key at-risk\">2</span>Footage at risk</li>\
+<li><span class=\"key gone\">3</span>Overwritten</li>\
+</ul>\
 <p id=\"map-hint\" class=\"map-hint\" role=\"status\">Tap the map (or long-press) to place the incident.</p>\
 </section>\
 <aside class=\"panel\" aria-label=\"Cameras\">\
