@@ -783,7 +783,11 @@
   }
 
   function go(place) {
-    if (!map) { return; }
+    // Without the map library the address itself is the incident.
+    if (!map) {
+      placeIncident({ lng: place.lon, lat: place.lat });
+      return;
+    }
     if (!foundMarker) {
       foundMarker = new window.maplibregl.Marker({ element: el("div", "found-marker"), anchor: "bottom" });
     }
