@@ -377,25 +377,66 @@ async fn preview_and_address_search_refuse_bad_input_by_name_and_disclose_nothin
         list.as_array()
             .unwrap()
             .iter()
-            .map(|c| fields.iter().map(|f| c[*f].clone()).collect())
+            .map(|c| {
+                fields
+                    .iter()
+                    .map(|f| match (*f, &c[*f]) {
+                        // The index keeps views as a set: the preview lists them in the
+                        // vocabulary's order, a canvass in the order the owner gave.
+                        ("views", Value::Array(views)) => {
+                            let mut views = views.clone();
+                            views.sort_by_key(ToString::to_string);
+                            Value::Array(views)
+                        }
+                        (_, value) => value.clone(),
+                    })
+                    .collect()
+            })
             .collect()
     };
     assert_eq!(pick(&answer["cameras"]), pick(&canvass["cameras"]));
 
-    // Every other shape is searched too.
+    // Every other shape lists what its canvass lists, too.
+    let mut listed = 0;
     let square = |d: f64| {
         json!({"type": "Polygon", "coordinates": [[
             [lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]
         ]]})
     };
-    for area in [
+    for (i, area) in [
         json!({"polygon": square(0.003)}),
         json!({"route": {"type": "LineString", "coordinates": [[lon - 0.003, lat], [lon + 0.003, lat]]}, "buffer_m": 150}),
-        json!({"missing_person": {"last_seen_at": "2026-12-01T14:05:00-08:00", "speed_kmh": 4}}),
-    ] {
+        json!({"missing_person": {"last_seen_at": "2026-12-01T14:05:00-08:00", "speed_kmh": 0.5}}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let (status, text) = post_json(&preview, Auth::Key(&key), &body(area.clone())).await;
         assert_eq!(status, 200, "{area}: {text}");
+        let previewed: Value = serde_json::from_str(&text).unwrap();
+        let mut canvass_body: Value = serde_json::from_slice(&body(area.clone())).unwrap();
+        canvass_body["case_number"] = json!(format!("26-00020{i}"));
+        canvass_body["reason"] = json!("burglary");
+        let (status, text) = post_json(
+            &format!("{base}/api/v1/canvasses?contacts=false"),
+            Auth::Key(&key),
+            &serde_json::to_vec(&canvass_body).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 201, "{area}: {text}");
+        let canvass: Value = serde_json::from_str(&text).unwrap();
+        let (a, b) = (pick(&previewed["cameras"]), pick(&canvass["cameras"]));
+        let differ = a.iter().zip(&b).position(|(x, y)| x != y);
+        assert!(
+            a.len() == b.len() && differ.is_none(),
+            "{area}: {} previewed, {} in the canvass; first difference: {:?}",
+            a.len(),
+            b.len(),
+            differ.map(|i| (&a[i], &b[i]))
+        );
+        listed += previewed["cameras"].as_array().unwrap().len();
     }
+    assert!(listed > 0, "the other shapes find cameras");
 
     // Refusals name the field.
     let far = (chrono::Utc::now() + chrono::TimeDelta::days(3)).to_rfc3339();
@@ -755,6 +796,38 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
                     "the CSV disclosed"
                 );
             }
+            "requested" => {
+                let (status, text) = get(
+                    &format!("{base}/api/v1/canvasses/{canvass_id}/requests"),
+                    Auth::Key(&key),
+                )
+                .await;
+                assert_eq!(status, 200, "{text}");
+                let requests: Value = serde_json::from_str(&text).unwrap();
+                let list = requests["requests"].as_array().unwrap();
+                assert_eq!(list.len(), 1, "{text}");
+                let request = &list[0];
+                assert_eq!(request["kind"], "preservation", "{text}");
+                assert_eq!(request["requested_by"], "ofc.diaz", "{text}");
+                let asked: usize = request["owners"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o["camera_ids"].as_array().unwrap().len())
+                    .sum();
+                assert_eq!(asked as u64, step["cameras"].as_u64().unwrap(), "{text}");
+                // The window is the incident ± 30 minutes, on the department's clock.
+                let start =
+                    chrono::DateTime::parse_from_rfc3339(request["window_start"].as_str().unwrap())
+                        .unwrap();
+                let meant = chrono::Utc::now()
+                    - chrono::TimeDelta::hours(hours_ago)
+                    - chrono::TimeDelta::minutes(30);
+                let off = (start.with_timezone(&chrono::Utc) - meant)
+                    .num_seconds()
+                    .abs();
+                assert!(off < 300, "window start {start}, meant about {meant}");
+            }
             "sheet" => {
                 assert!(
                     step["title"].as_str().unwrap().contains(case_number),
@@ -769,7 +842,10 @@ async fn an_officer_runs_a_canvass_on_the_map_in_a_real_browser() {
     }
     let status = driver.wait();
     assert!(status.success(), "the browser driver exited with {status}");
-    assert_eq!(steps, ["listed", "contacts", "status", "csv", "sheet"]);
+    assert_eq!(
+        steps,
+        ["listed", "contacts", "status", "csv", "requested", "sheet"]
+    );
     // The map with its results for docs/, the sheet as the browser opened it beside it.
     for shot in [
         screenshots.join("officer-map.png"),

@@ -154,6 +154,21 @@ async function main() {
     same(download.suggestedFilename(), `canvass-${canvassId}.csv`, 'the CSV file name');
     await checkpoints.reach('csv', { path, cameras, camera_id: cameraId });
 
+
+    // --- Ask the owners of the ticked cameras to keep their recording.
+    const asked = await page.locator('#cameras .ask input:checked').count();
+    await page.getByRole('button', { name: 'Request footage' }).click();
+    await page.locator('#request-dialog').waitFor();
+    await page.getByText('Preserve the recording').click();
+    await page.getByLabel('Callback phone').fill('(925) 555-0142');
+    await checkLayout(page, 'the footage request');
+    await screenshot(page, args.artifacts, 'officer-map-request.png');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('#request-dialog').waitFor({ state: 'hidden' });
+    const sent = (await page.locator('#map-hint').innerText()).trim();
+    check(/^Footage request sent to \d+ of \d+ owners\.$/.test(sent), `request sent: ${sent}`);
+    await checkpoints.reach('requested', { cameras: asked });
+
     // --- The print sheet opens beside the map.
     const [sheet] = await Promise.all([context.waitForEvent('page'), page.locator('#sheet').click()]);
     await sheet.waitForLoadState('load');

@@ -103,7 +103,7 @@ pub(crate) async fn preview(
                     camera_id: camera.id,
                     rank: i + 1,
                     distance_m: decimetres(nearby.distance_m as f32),
-                    bearing_deg: whole_degrees(bearing_deg(incident, at) as f32),
+                    bearing_deg: whole_degrees(stored_bearing(incident, at)),
                     faces_incident: faces_incident(
                         camera.wedge(),
                         bearing_deg(at, incident),
@@ -178,4 +178,11 @@ pub(crate) async fn preview(
 
 fn positions(points: &[canvass_tiles::LonLat]) -> Vec<[f64; 2]> {
     points.iter().map(|p| [p.lon(), p.lat()]).collect()
+}
+
+/// The bearing as a canvass stores it (to the tenth of a degree, within [0, 360)), so that
+/// the whole degrees shown are the canvass's own, rounding included.
+fn stored_bearing(from: canvass_tiles::LonLat, to: canvass_tiles::LonLat) -> f32 {
+    let tenths = (bearing_deg(from, to) * 10.0).round() / 10.0;
+    (if tenths >= 360.0 { 0.0 } else { tenths }) as f32
 }
