@@ -12,6 +12,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/account/totp", "Requires(Identify)"),
     ("/admin/audit", "Requires(Administer)"),
     ("/api/v1/canvasses", "Requires(Canvass)"),
+    ("/api/v1/canvasses/preview", "Requires(Canvass)"),
     ("/api/v1/canvasses/{id}", "Requires(Canvass)"),
     (
         "/api/v1/canvasses/{id}/cameras/{camera}",
@@ -20,6 +21,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/api/v1/canvasses/{id}/requests", "Requires(Canvass)"),
     ("/api/v1/canvasses/{id}/sheet", "Requires(Canvass)"),
     ("/api/v1/changes", "Requires(Feeds)"),
+    ("/api/v1/places", "Requires(Canvass)"),
     ("/api/v1/registrations/{id}/contact", "RequiresPii(Canvass)"),
     ("/api/v1/whoami", "Requires(Identify)"),
     ("/confirm/{token}", "Public"),
@@ -29,6 +31,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/manage", "Public"),
     ("/manage/entry", "Public"),
     ("/manage/{token}", "Public"),
+    ("/map", "Requires(Canvass)"),
     ("/metrics", "Public"),
     ("/ogc", "Requires(Feeds)"),
     ("/ogc/", "Requires(Feeds)"),
@@ -56,6 +59,8 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
     ("/static/canvass-sheet.css", "Public"),
     ("/static/canvass.css", "Public"),
     ("/static/logo", "Public"),
+    ("/static/map.css", "Public"),
+    ("/static/map.js", "Public"),
     ("/static/pin-map.js", "Public"),
     ("/static/vendor/maplibre-gl.css", "Public"),
     ("/static/vendor/maplibre-gl.js", "Public"),
@@ -73,6 +78,10 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         // Public owner pages: a made-up link is unknown, and no owner session is open.
         "/confirm/{token}" | "/manage/{token}" => (reqwest::Method::GET, 404),
         "/manage/entry" => (reqwest::Method::GET, 403),
+        // The preview is a POST of JSON; the walk's form body is refused as the wrong type.
+        "/api/v1/canvasses/preview" => (reqwest::Method::POST, 415),
+        // The address search without an address is refused by name.
+        "/api/v1/places" => (reqwest::Method::GET, 400),
         // The walk's database holds no canvass: an allowed caller is told so.
         "/api/v1/canvasses/{id}"
         | "/api/v1/canvasses/{id}/cameras/{camera}"

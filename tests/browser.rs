@@ -15,141 +15,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use canvass_db::testing::TestDatabase;
 use canvass_e2e::Server;
+use canvass_e2e::browser::{Driver, Said, check_tools, install_node_project, png_size};
 use serde_json::Value;
 
 /// The whole journey, both languages, may take this long on a busy 2-core machine.
 const BROWSER_TIME_LIMIT: Duration = Duration::from_secs(300);
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-fn browser_dir() -> PathBuf {
-    repo_root().join("tests/browser")
-}
-
-/// Runs a tool for its version line, or says what to install.
-fn require(program: &str, args: &[&str], install: &str) -> String {
-    match Command::new(program).args(args).output() {
-        Ok(output) if output.status.success() => {
-            String::from_utf8_lossy(&output.stdout).trim().to_owned()
-        }
-        Ok(output) => panic!(
-            "`{program} {}` failed ({}): {}\nInstall {install} (scripts/setup --test does).",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ),
-        Err(e) => panic!(
-            "cannot run `{program}`: {e}\nThe browser test needs {install} (scripts/setup --test installs it)."
-        ),
-    }
-}
-
-fn chromium() -> PathBuf {
-    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
-}
-
-/// Node 18 or newer, chromium, and aiosmtpd are there, or the test fails saying which is not.
-fn check_tools() {
-    let node = require(
-        "node",
-        &["--version"],
-        "Node.js 18+ (Debian's nodejs and npm)",
-    );
-    let major: u32 = node
-        .trim_start_matches('v')
-        .split('.')
-        .next()
-        .and_then(|m| m.parse().ok())
-        .unwrap_or(0);
-    assert!(
-        major >= 18,
-        "node {node} is too old for playwright-core: need 18 or newer"
-    );
-    require("npm", &["--version"], "npm (Debian's npm)");
-    let chromium = chromium();
-    assert!(
-        chromium.is_file(),
-        "{} missing: install Debian's chromium (scripts/setup --test does)",
-        chromium.display()
-    );
-    require(
-        canvass_e2e::python().to_str().unwrap(),
-        &["-c", "import aiosmtpd"],
-        "Debian's python3-aiosmtpd",
-    );
-}
-
-/// `npm ci` in tests/browser when node_modules is missing or older than the lock file.
-fn install_node_project() {
-    let dir = browser_dir();
-    let lock = dir.join("package-lock.json");
-    let installed = dir.join("node_modules/.package-lock.json");
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = match (modified(&installed), modified(&lock)) {
-        (Some(installed), Some(lock)) => installed >= lock,
-        _ => false,
-    };
-    if fresh
-        && dir
-            .join("node_modules/playwright-core/package.json")
-            .is_file()
-    {
-        return;
-    }
-    let output = Command::new("npm")
-        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
-        .output()
-        .expect("run npm ci");
-    assert!(
-        output.status.success(),
-        "`npm ci` in {} failed (is the npm registry reachable?): {}",
-        dir.display(),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
-/// The Node driver; asked to finish (its standard input closed), then killed, on drop.
-struct Driver {
-    child: Child,
-    stdin: Option<ChildStdin>,
-}
-
-impl Driver {
-    fn answer_ok(&mut self) {
-        let stdin = self.stdin.as_mut().expect("driver stdin");
-        stdin.write_all(b"ok\n").unwrap();
-        stdin.flush().unwrap();
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        // Without an answer the script stops at its checkpoint and closes the browser.
-        self.stdin.take();
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Two addresses of the demo city, each matching exactly one address point.
 async fn two_addresses(client: &tokio_postgres::Client) -> (String, String) {
@@ -506,65 +381,40 @@ async fn a_resident_on_a_phone_registers_edits_and_opts_out_in_english_and_spani
     let screenshots = std::env::var_os("CANVASS_SCREENSHOTS_DIR")
         .map_or_else(|| target_tmp.join("screenshots"), PathBuf::from);
     let artifacts = target_tmp.join("artifacts");
-    let mut child = Command::new("node")
-        .arg(browser_dir().join("register.mjs"))
-        .args(["--base", &server.base])
-        .arg("--maildir")
-        .arg(&smtp.maildir)
-        .arg("--screenshots")
-        .arg(&screenshots)
-        .arg("--artifacts")
-        .arg(&artifacts)
-        .args(["--address-en", &address_en, "--address-es", &address_es])
-        .arg("--checkpoints")
-        .env("PYTHON", canvass_e2e::python())
-        .env("CHROMIUM", chromium())
-        .current_dir(browser_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start node");
-    let stdout = child.stdout.take().unwrap();
-    let stdin = child.stdin.take();
-    let mut driver = Driver { child, stdin };
-
-    let (lines_tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines_tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let args: Vec<std::ffi::OsString> = vec![
+        "--base".into(),
+        server.base.clone().into(),
+        "--maildir".into(),
+        smtp.maildir.clone().into(),
+        "--screenshots".into(),
+        screenshots.clone().into(),
+        "--artifacts".into(),
+        artifacts.clone().into(),
+        "--address-en".into(),
+        address_en.into(),
+        "--address-es".into(),
+        address_es.into(),
+    ];
+    let mut driver = Driver::start("register.mjs", &args);
 
     let mut personal = Personal::default();
     let mut steps = Vec::new();
-    let deadline = tokio::time::Instant::now() + BROWSER_TIME_LIMIT;
+    let deadline = Instant::now() + BROWSER_TIME_LIMIT;
     loop {
-        let line = match tokio::time::timeout_at(deadline, lines.recv()).await {
-            Ok(Some(line)) => line,
-            Ok(None) => {
-                let status = driver.child.wait().unwrap();
-                panic!(
-                    "the browser driver stopped ({status}) after {steps:?}; see its output above \
-                     and {}; server log:\n{}",
-                    artifacts.display(),
-                    server.stderr_text()
-                );
-            }
-            Err(_) => panic!(
+        let json = match tokio::task::block_in_place(|| driver.next(deadline)) {
+            Said::Checkpoint(json) => json,
+            Said::Done => break,
+            Said::Stopped(status) => panic!(
+                "the browser driver stopped ({status}) after {steps:?}; see its output above \
+                 and {}; server log:\n{}",
+                artifacts.display(),
+                server.stderr_text()
+            ),
+            Said::TimedOut => panic!(
                 "the browser journey took longer than {BROWSER_TIME_LIMIT:?} (reached {steps:?})"
             ),
         };
-        if line == "DONE" {
-            break;
-        }
-        let Some(json) = line.strip_prefix("CHECKPOINT ") else {
-            eprintln!("browser: {line}");
-            continue;
-        };
-        let step: Value = serde_json::from_str(json).unwrap();
+        let step: Value = serde_json::from_str(&json).unwrap();
         let name = text(&step, "step");
         match name.as_str() {
             "registered" => check_registered(&client, before, &step, &mut personal).await,
@@ -575,7 +425,7 @@ async fn a_resident_on_a_phone_registers_edits_and_opts_out_in_english_and_spani
         steps.push(format!("{name} ({})", text(&step, "lang")));
         driver.answer_ok();
     }
-    let status = driver.child.wait().unwrap();
+    let status = driver.wait();
     assert!(status.success(), "the browser driver exited with {status}");
     assert_eq!(
         steps,
@@ -591,15 +441,8 @@ async fn a_resident_on_a_phone_registers_edits_and_opts_out_in_english_and_spani
     for lang in ["en", "es"] {
         let shot = screenshots.join(format!("register-{lang}.png"));
         let bytes = std::fs::read(&shot).unwrap();
-        assert!(
-            bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-            "{}",
-            shot.display()
-        );
-        // The IHDR chunk: width and height of a phone's viewport.
-        let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
-        let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
-        assert_eq!((width, height), (390, 844), "{}", shot.display());
+        // A phone's viewport.
+        assert_eq!(png_size(&bytes), (390, 844), "{}", shot.display());
     }
     drop(smtp);
     let status = server.interrupt();

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, create_named_key_async, run, stderr_of, stdout_of};
+use canvass_e2e::{Server, Session, create_named_key_async, run, stderr_of, stdout_of};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -798,75 +798,9 @@ async fn contacts_only_with_pii_every_canvass_and_disclosure_audited() {
     assert_eq!(placed["address"], json!(point.0));
 }
 
-/// A signed-in person: the session cookie and the session's CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
-}
-
 /// Adds the officer `ana.garcia` and signs her in through the login form.
 async fn sign_in(url: &str, base: &str) -> Session {
-    const PASSWORD: &str = "correct horse battery staple";
-    let url = url.to_owned();
-    tokio::task::spawn_blocking(move || {
-        let args = [
-            "user",
-            "add",
-            "ana.garcia",
-            "--role",
-            "officer",
-            "--password-stdin",
-            "--database-url",
-            &url,
-        ];
-        let output = canvass_e2e::run_with_stdin(&args, format!("{PASSWORD}\n").as_bytes());
-        assert!(output.status.success(), "{}", stderr_of(&output));
-    })
-    .await
-    .unwrap();
-    let browser = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let csrf_field = |page: &str| -> String {
-        let after = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
-        after.split('"').next().unwrap().to_owned()
-    };
-    let cookie = |response: &reqwest::Response, name: &str| -> String {
-        response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with(&format!("{name}=")))
-            .map(|v| v.split(';').next().unwrap().to_owned())
-            .unwrap()
-    };
-    let form = browser.get(format!("{base}/login")).send().await.unwrap();
-    let login_cookie = cookie(&form, "canvass_login_csrf");
-    let login_csrf = csrf_field(&form.text().await.unwrap());
-    let signed_in = browser
-        .post(format!("{base}/login"))
-        .header("cookie", login_cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "username=ana.garcia&password=correct+horse+battery+staple&code=&csrf={login_csrf}"
-        ))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status().as_u16(), 303);
-    let session = cookie(&signed_in, "canvass_session");
-    let account = browser
-        .get(format!("{base}/account"))
-        .header("cookie", &session)
-        .send()
-        .await
-        .unwrap();
-    Session {
-        csrf: csrf_field(&account.text().await.unwrap()),
-        cookie: session,
-    }
+    canvass_e2e::sign_in(url, base, "ana.garcia", "officer", false).await
 }
 
 #[tokio::test]
@@ -996,36 +930,13 @@ async fn bad_requests_are_refused_naming_the_field() {
     }
     // A body over 4 MiB is refused before it is read (curl, which reads an answer that comes
     // while it is still sending, as a browser does).
-    let body_file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(body_file.path(), vec![b' '; 5 << 20]).unwrap();
-    let (path, url, key) = (
-        body_file.path().to_owned(),
-        format!("{base}/api/v1/canvasses"),
-        officer.clone(),
-    );
-    let curl = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("curl")
-            .args([
-                "-s",
-                "-w",
-                "\n%{http_code}",
-                "-H",
-                "content-type: application/json",
-            ])
-            .args([
-                "-H",
-                &format!("authorization: Bearer {key}"),
-                "--data-binary",
-            ])
-            .arg(format!("@{}", path.display()))
-            .arg(url)
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap();
-    let answer = String::from_utf8_lossy(&curl.stdout).into_owned();
-    assert!(answer.ends_with("\n413"), "{answer}");
+    let (status, answer) = canvass_e2e::curl_post_json(
+        &format!("{base}/api/v1/canvasses"),
+        &officer,
+        vec![b' '; 5 << 20],
+    )
+    .await;
+    assert_eq!(status, 413, "{answer}");
     assert!(answer.contains("larger than 4194304 bytes"), "{answer}");
 
     // Not JSON at all.

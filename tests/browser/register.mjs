@@ -16,9 +16,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  Checkpoints, check, launch, log, parseArgs, same, screenshot, sleep,
+} from './common.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const VIEWPORT = { width: 390, height: 844 };
@@ -174,57 +175,6 @@ function owners(args) {
   };
 }
 
-function parseArgs(argv) {
-  const args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i];
-    if (!key.startsWith('--')) throw new Error(`unexpected argument ${key}`);
-    if (key === '--checkpoints') {
-      args.checkpoints = true;
-    } else {
-      args[key.slice(2)] = argv[++i];
-    }
-  }
-  for (const needed of ['base', 'maildir', 'screenshots', 'artifacts', 'address-en', 'address-es']) {
-    if (!args[needed]) throw new Error(`missing --${needed}`);
-  }
-  return args;
-}
-
-function check(condition, what) {
-  if (!condition) throw new Error(`check failed: ${what}`);
-}
-
-function same(actual, expected, what) {
-  if (actual !== expected) {
-    throw new Error(`check failed: ${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
-  }
-}
-
-function log(message) {
-  process.stderr.write(`browser: ${message}\n`);
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Checkpoints: the Rust test checks the database, then answers `ok`. */
-class Checkpoints {
-  constructor(enabled) {
-    this.enabled = enabled;
-    if (enabled) {
-      this.lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
-    }
-  }
-
-  async reach(step, data) {
-    if (!this.enabled) return;
-    process.stdout.write(`CHECKPOINT ${JSON.stringify({ step, ...data })}\n`);
-    const { value, done } = await this.lines.next();
-    if (done || value.trim() !== 'ok') {
-      throw new Error(`the test did not accept checkpoint ${step}: ${done ? 'no answer' : value}`);
-    }
-  }
-}
 
 /** The mail the real SMTP server received, decoded by Python's e-mail package. */
 class Mailbox {
@@ -361,39 +311,20 @@ function expectCamera(actual, camera, what) {
   same(JSON.stringify({ ...actual, views: [...actual.views].sort() }), JSON.stringify(wanted), what);
 }
 
-async function screenshot(page, dir, name) {
-  await mkdir(dir, { recursive: true });
-  await page.evaluate(() => document.fonts.ready);
-  const path = join(dir, name);
-  await page.screenshot({ path, fullPage: false });
-  log(`screenshot ${path}`);
-}
-
 /** One owner's whole journey in one fresh browser profile. */
 async function journey(args, owner, mail, checkpoints) {
   const w = WORDS[owner.lang];
   const lang = owner.lang;
   const base = args.base;
   const profile = await mkdtemp(join(tmpdir(), 'canvass-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+  const context = await launch(profile, {
     viewport: VIEWPORT,
     screen: VIEWPORT,
-    deviceScaleFactor: 1,
     isMobile: true,
     hasTouch: true,
     locale: w.locale,
   });
+
   context.setDefaultTimeout(20_000);
   const page = context.pages()[0] || (await context.newPage());
   try {
@@ -583,7 +514,7 @@ async function journey(args, owner, mail, checkpoints) {
 }
 
 async function main() {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseArgs(process.argv.slice(2), ['base', 'maildir', 'screenshots', 'artifacts', 'address-en', 'address-es']);
   const mail = new Mailbox(args.maildir);
   const checkpoints = new Checkpoints(Boolean(args.checkpoints));
   const people = owners(args);

@@ -327,6 +327,150 @@ pub async fn create_named_key_async(url: &str, name: &str, role: &str, pii: bool
         .expect("create a key")
 }
 
+/// A person signed in through the login form: the session cookie (`name=value`, for a
+/// `Cookie` header) and the session's CSRF token.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// `canvass_session=…`.
+    pub cookie: String,
+    /// What the session's forms and `X-CSRF-Token` carry.
+    pub csrf: String,
+}
+
+/// The password [`sign_in`] gives the users it adds.
+pub const TEST_PASSWORD: &str = "correct horse battery staple";
+
+/// Adds the user `name` of `role` (with the pii grant when `pii`) to the database at `url`
+/// with [`TEST_PASSWORD`], and signs them in through the login form of the server at `base`.
+pub async fn sign_in(url: &str, base: &str, name: &str, role: &str, pii: bool) -> Session {
+    add_user(url, name, role, pii).await;
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let csrf_field = |page: &str| -> String {
+        let after = page.split("name=\"csrf\" value=\"").nth(1).unwrap();
+        after.split('"').next().unwrap().to_owned()
+    };
+    let cookie = |response: &reqwest::Response, name: &str| -> String {
+        response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .unwrap()
+    };
+    let form = browser.get(format!("{base}/login")).send().await.unwrap();
+    let login_cookie = cookie(&form, "canvass_login_csrf");
+    let login_csrf = csrf_field(&form.text().await.unwrap());
+    let body = form_urlencoded_pairs(&[
+        ("username", name),
+        ("password", TEST_PASSWORD),
+        ("code", ""),
+        ("csrf", &login_csrf),
+    ]);
+    let signed_in = browser
+        .post(format!("{base}/login"))
+        .header("cookie", login_cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303, "{name} signs in");
+    let session = cookie(&signed_in, "canvass_session");
+    let account = browser
+        .get(format!("{base}/account"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    Session {
+        csrf: csrf_field(&account.text().await.unwrap()),
+        cookie: session,
+    }
+}
+
+/// Adds the user `name` of `role` (with the pii grant when `pii`) with [`TEST_PASSWORD`],
+/// through `canvass user add`.
+pub async fn add_user(url: &str, name: &str, role: &str, pii: bool) {
+    let (url, name, role) = (url.to_owned(), name.to_owned(), role.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let mut args = vec![
+            "user",
+            "add",
+            &name,
+            "--role",
+            &role,
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ];
+        if pii {
+            args.push("--pii");
+        }
+        let output = run_with_stdin(&args, format!("{TEST_PASSWORD}\n").as_bytes());
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    })
+    .await
+    .unwrap();
+}
+
+/// `a=1&b=2`, each value escaped as a form sends it.
+fn form_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+    let escape = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    (b as char).to_string()
+                }
+                b' ' => "+".to_owned(),
+                b => format!("%{b:02X}"),
+            })
+            .collect()
+    };
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// POSTs `body` as JSON to `url` with the API key `key` through curl, which reads an answer
+/// that comes while it is still sending (as a browser does), so that a body refused before it
+/// is read gives its status instead of a broken pipe: (status, answer).
+pub async fn curl_post_json(url: &str, key: &str, body: Vec<u8>) -> (u16, String) {
+    let (url, key) = (url.to_owned(), key.to_owned());
+    tokio::task::spawn_blocking(move || {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), body).unwrap();
+        let output = Command::new("curl")
+            .args([
+                "-s",
+                "-w",
+                "\n%{http_code}",
+                "-H",
+                "content-type: application/json",
+            ])
+            .args([
+                "-H",
+                &format!("authorization: Bearer {key}"),
+                "--data-binary",
+            ])
+            .arg(format!("@{}", file.path().display()))
+            .arg(url)
+            .output()
+            .expect("run curl");
+        let answer = String::from_utf8_lossy(&output.stdout).into_owned();
+        let (text, status) = answer.rsplit_once('\n').unwrap_or(("", &answer));
+        (status.trim().parse().unwrap_or(0), text.to_owned())
+    })
+    .await
+    .unwrap()
+}
+
 /// Standard output of a finished command, as text.
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -485,5 +629,230 @@ impl Drop for SmtpServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Driving Debian's chromium with playwright-core (the Node project in `tests/browser`), for
+/// the browser tests: the tools checked, the project installed, and a script run as a
+/// [`browser::Driver`] that stops at checkpoints for the test to look at the database.
+pub mod browser {
+    use std::ffi::OsStr;
+    use std::io::{BufRead, BufReader, Write};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, ChildStdin, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The repository's root.
+    pub fn repo_root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .canonicalize()
+            .unwrap()
+    }
+
+    /// The Node project of the browser scripts.
+    pub fn browser_dir() -> PathBuf {
+        repo_root().join("tests/browser")
+    }
+
+    /// Runs a tool for its version line, or says what to install.
+    fn require(program: &str, args: &[&str], install: &str) -> String {
+        match Command::new(program).args(args).output() {
+            Ok(output) if output.status.success() => {
+                String::from_utf8_lossy(&output.stdout).trim().to_owned()
+            }
+            Ok(output) => panic!(
+                "`{program} {}` failed ({}): {}\nInstall {install} (scripts/setup --test does).",
+                args.join(" "),
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ),
+            Err(e) => panic!(
+                "cannot run `{program}`: {e}\nThe browser test needs {install} (scripts/setup --test installs it)."
+            ),
+        }
+    }
+
+    /// Debian's chromium, or `$CHROMIUM`.
+    pub fn chromium() -> PathBuf {
+        std::env::var_os("CHROMIUM")
+            .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+    }
+
+    /// Node 18 or newer, chromium, and aiosmtpd are there, or the test fails saying which is
+    /// not.
+    pub fn check_tools() {
+        let node = require(
+            "node",
+            &["--version"],
+            "Node.js 18+ (Debian's nodejs and npm)",
+        );
+        let major: u32 = node
+            .trim_start_matches('v')
+            .split('.')
+            .next()
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            major >= 18,
+            "node {node} is too old for playwright-core: need 18 or newer"
+        );
+        require("npm", &["--version"], "npm (Debian's npm)");
+        let chromium = chromium();
+        assert!(
+            chromium.is_file(),
+            "{} missing: install Debian's chromium (scripts/setup --test does)",
+            chromium.display()
+        );
+        require(
+            super::python().to_str().unwrap(),
+            &["-c", "import aiosmtpd"],
+            "Debian's python3-aiosmtpd",
+        );
+    }
+
+    /// `npm ci` in tests/browser when node_modules is missing or older than the lock file.
+    pub fn install_node_project() {
+        let dir = browser_dir();
+        let lock = dir.join("package-lock.json");
+        let installed = dir.join("node_modules/.package-lock.json");
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let fresh = match (modified(&installed), modified(&lock)) {
+            (Some(installed), Some(lock)) => installed >= lock,
+            _ => false,
+        };
+        if fresh
+            && dir
+                .join("node_modules/playwright-core/package.json")
+                .is_file()
+        {
+            return;
+        }
+        let output = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .output()
+            .expect("run npm ci");
+        assert!(
+            output.status.success(),
+            "`npm ci` in {} failed (is the npm registry reachable?): {}",
+            dir.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// What the driver said next.
+    #[derive(Debug)]
+    pub enum Said {
+        /// `CHECKPOINT {json}`: the JSON; answer with [`Driver::answer_ok`].
+        Checkpoint(String),
+        /// `DONE`.
+        Done,
+        /// It stopped without saying DONE.
+        Stopped(std::process::ExitStatus),
+        /// Nothing came in time.
+        TimedOut,
+    }
+
+    /// A Node script under `tests/browser` driving chromium; asked to finish (its standard
+    /// input closed), then killed, on drop.
+    #[derive(Debug)]
+    pub struct Driver {
+        child: Child,
+        stdin: Option<ChildStdin>,
+        lines: std::sync::mpsc::Receiver<String>,
+    }
+
+    impl Driver {
+        /// Starts `node SCRIPT ARGS… --checkpoints` in `tests/browser` with `$PYTHON` and
+        /// `$CHROMIUM` set; its standard error goes to the test's.
+        pub fn start<I, A>(script: &str, args: I) -> Driver
+        where
+            I: IntoIterator<Item = A>,
+            A: AsRef<OsStr>,
+        {
+            let mut child = Command::new("node")
+                .arg(browser_dir().join(script))
+                .args(args)
+                .arg("--checkpoints")
+                .env("PYTHON", super::python())
+                .env("CHROMIUM", chromium())
+                .current_dir(browser_dir())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start node");
+            let stdout = child.stdout.take().unwrap();
+            let stdin = child.stdin.take();
+            let (tx, lines) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            Driver {
+                child,
+                stdin,
+                lines,
+            }
+        }
+
+        /// The next checkpoint or the end, waiting until `deadline`; other lines the script
+        /// prints are passed to the test's output.
+        pub fn next(&mut self, deadline: Instant) -> Said {
+            loop {
+                let left = deadline.saturating_duration_since(Instant::now());
+                match self.lines.recv_timeout(left) {
+                    Ok(line) if line == "DONE" => return Said::Done,
+                    Ok(line) => match line.strip_prefix("CHECKPOINT ") {
+                        Some(json) => return Said::Checkpoint(json.to_owned()),
+                        None => eprintln!("browser: {line}"),
+                    },
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => return Said::TimedOut,
+                    Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                        return Said::Stopped(self.child.wait().unwrap());
+                    }
+                }
+            }
+        }
+
+        /// Lets the script go on past its checkpoint.
+        pub fn answer_ok(&mut self) {
+            let stdin = self.stdin.as_mut().expect("driver stdin");
+            stdin.write_all(b"ok\n").unwrap();
+            stdin.flush().unwrap();
+        }
+
+        /// Waits for the script to exit.
+        pub fn wait(&mut self) -> std::process::ExitStatus {
+            self.child.wait().unwrap()
+        }
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            // Without an answer the script stops at its checkpoint and closes the browser.
+            self.stdin.take();
+            let deadline = Instant::now() + Duration::from_secs(15);
+            while Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    /// The width and height in a PNG's IHDR chunk.
+    pub fn png_size(bytes: &[u8]) -> (u32, u32) {
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+        let width = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+        let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+        (width, height)
     }
 }

@@ -704,6 +704,49 @@ fn status_choices() -> String {
     format!("must be one of {}", names.join(", "))
 }
 
+/// What the officer map asks to see before a case number is typed: the incident, its time and
+/// the area, checked by the same rules as a canvass. Nothing is stored or disclosed for it, so
+/// it needs no case number; the canvass itself ([`CanvassBody`]) does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewBody {
+    incident_time: Option<String>,
+    incident: Option<Geometry<Position>>,
+    area: Option<AreaBody>,
+}
+
+/// A [`PreviewBody`], every field checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// Where (a point: the map places the incident itself).
+    pub incident: LonLat,
+    /// When.
+    pub incident_time: DateTime<Utc>,
+    /// Which cameras to list.
+    pub area: SearchArea,
+}
+
+impl PreviewBody {
+    /// Checks every field against the clock `now`, as [`CanvassBody::check`] does.
+    pub fn check(self, now: DateTime<Utc>) -> Result<Preview, CanvassInputError> {
+        let incident = match self.incident {
+            Some(point) => check_point("incident", point)?,
+            None => return refuse("incident", "the incident is required: a GeoJSON Point"),
+        };
+        let incident_time = self
+            .incident_time
+            .as_deref()
+            .map(|t| check_time("incident_time", t, now))
+            .transpose()?;
+        let (area, incident_time) = check_area(self.area.unwrap_or_default(), incident_time, now)?;
+        Ok(Preview {
+            incident,
+            incident_time,
+            area,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -968,5 +1011,28 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(long.check().unwrap_err().field, "note");
+    }
+
+    #[test]
+    fn a_preview_takes_the_incident_time_and_area_of_a_canvass_and_no_case() {
+        let preview: PreviewBody = serde_json::from_str(
+            r#"{"incident": {"type": "Point", "coordinates": [-122.03, 37.97]},
+                "incident_time": "2026-12-01T14:05:00-08:00"}"#,
+        )
+        .unwrap();
+        let checked = preview.check(now()).unwrap();
+        assert_eq!(checked.area, SearchArea::Radius(DEFAULT_RADIUS_M));
+        assert_eq!(checked.incident.lon(), -122.03);
+        let missing: PreviewBody =
+            serde_json::from_str(r#"{"incident_time": "2026-12-01T14:05:00Z"}"#).unwrap();
+        assert_eq!(missing.check(now()).unwrap_err().field, "incident");
+        let radius: PreviewBody = serde_json::from_str(
+            r#"{"incident": {"type": "Point", "coordinates": [-122.03, 37.97]},
+                "incident_time": "2026-12-01T14:05:00Z", "area": {"radius_m": 0}}"#,
+        )
+        .unwrap();
+        assert_eq!(radius.check(now()).unwrap_err().field, "area.radius_m");
+        // A case number belongs to the canvass: a preview that carries one is refused.
+        assert!(serde_json::from_str::<PreviewBody>(r#"{"case_number": "26-000001"}"#).is_err());
     }
 }

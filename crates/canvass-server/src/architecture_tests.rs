@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const AREAS: &[&str] = &["public", "staff", "admin", "api", "tiles", "ops", "ogc"];
+const AREAS: &[&str] = &[
+    "public", "staff", "admin", "api", "tiles", "ops", "ogc", "map",
+];
 
 type Module = Vec<String>;
 

@@ -10,6 +10,7 @@ mod api_key_cache;
 mod contact_key_ring;
 mod edge;
 mod http;
+mod map;
 mod metrics;
 mod ogc;
 mod ops;
@@ -88,6 +89,7 @@ pub fn routes() -> Routes<AppState> {
         .merge(api::routes())
         .merge(tiles::routes())
         .merge(ogc::routes())
+        .merge(map::routes())
 }
 
 /// The application: [`routes`] behind authorization, metrics and limits.

@@ -12,6 +12,7 @@ use crate::api::{CanvassState, DisclosureState};
 use crate::api_key_cache::ApiKeyCache;
 use crate::contact_key_ring::ContactKeys;
 use crate::http::{AccessState, SessionSettings};
+use crate::map::MapState;
 use crate::metrics::Metrics;
 use crate::ogc::{OgcSettings, OgcState};
 use crate::public::{PublicSettings, PublicState};
@@ -150,6 +151,15 @@ impl FromRef<AppState> for CanvassState {
             tiles: state.tiles.clone(),
             case_numbers: state.case_numbers.clone(),
             mailer: state.mailer.clone(),
+            public: state.public.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for MapState {
+    fn from_ref(state: &AppState) -> Self {
+        MapState {
+            db: state.db.clone(),
             public: state.public.clone(),
         }
     }

@@ -15,6 +15,8 @@ use std::f64::consts::FRAC_PI_2;
 
 use canvass_geo::tile::{MAX_TILE_ZOOM, tiles_covering, zoom_for_span};
 use canvass_geo::{LonLat, WorldPoint};
+use canvass_model::canvass::{SearchArea, walked_radius_m};
+use chrono::{DateTime, Utc};
 
 use crate::error::TilesError;
 use crate::index::{Camera, Snapshot};
@@ -385,6 +387,43 @@ impl Snapshot {
         found.sort_unstable_by_key(|c| c.id);
         found.dedup_by_key(|c| c.id);
         Ok(found)
+    }
+
+    /// Every camera in a canvass `area` around `incident`, nearest the incident first (ties by
+    /// id), each with its distance; a missing person's circle is as far as they could have
+    /// walked by `now`. Circles come sorted from [`Snapshot::within_radius`]; other shapes are
+    /// measured and sorted here.
+    pub fn in_area(
+        &self,
+        incident: LonLat,
+        area: &SearchArea,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Nearby<'_>>, TilesError> {
+        let shaped = match area {
+            SearchArea::Radius(radius_m) => return self.within_radius(incident, *radius_m),
+            SearchArea::MissingPerson {
+                last_seen_at,
+                speed_kmh,
+            } => {
+                let radius_m = walked_radius_m(*last_seen_at, *speed_kmh, now);
+                return self.within_radius(incident, radius_m);
+            }
+            SearchArea::Polygon(rings) => self.within_rings(rings)?,
+            SearchArea::Route { line, buffer_m } => self.within_route(line, *buffer_m)?,
+        };
+        let mut measured: Vec<Nearby<'_>> = shaped
+            .into_iter()
+            .map(|camera| Nearby {
+                camera,
+                distance_m: distance_m(incident, camera.lon_lat()),
+            })
+            .collect();
+        measured.sort_unstable_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then(a.camera.id.cmp(&b.camera.id))
+        });
+        Ok(measured)
     }
 
     /// The cameras inside `area` or on its edge, by id.

@@ -9,6 +9,10 @@
 //!   contacting a camera's owner, with its history.
 //! - `requests`: `POST` and `GET /api/v1/canvasses/{id}/requests` — e-mail the owners of chosen
 //!   cameras, each in their language, to preserve or hand over a recording.
+//! - `preview`: `POST /api/v1/canvasses/preview` — the cameras a canvass would list, before
+//!   a case number is typed (nothing stored, nothing personal).
+//! - `places`: `GET /api/v1/places?q=` — an address typed into the officer map's search box,
+//!   looked up on the imported address points.
 //! - `sheet`: `GET /api/v1/canvasses/{id}/sheet` — the printable canvass sheet (HTML with an
 //!   SVG map, the stops in walking order, the door script in English and Spanish).
 //! - `answer`: the one shape of a canvass in JSON and CSV; owners' contacts only for callers
@@ -19,6 +23,8 @@
 
 pub(crate) mod answer;
 pub(crate) mod create;
+pub(crate) mod places;
+pub(crate) mod preview;
 pub(crate) mod read;
 pub(crate) mod requests;
 pub(crate) mod sheet;
@@ -65,7 +71,7 @@ pub(crate) struct CanvassState {
 /// The paths whose handlers read their own body (up to [`MAX_CREATE_BODY`]) instead of the
 /// server's general body limit.
 pub(crate) fn reads_its_own_body(path: &str) -> bool {
-    path == "/api/v1/canvasses"
+    matches!(path, "/api/v1/canvasses" | "/api/v1/canvasses/preview")
 }
 
 /// A JSON body of at most `limit` bytes: 415 unless it is declared JSON, 413 when larger, 400

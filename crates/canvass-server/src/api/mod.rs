@@ -50,6 +50,18 @@ where
             Access::Requires(Permission::Canvass),
             post(canvasses::create::create).get(canvasses::read::list),
         )
+        // Before a case number: what a canvass would list, nothing stored or personal.
+        .route(
+            "/api/v1/canvasses/preview",
+            Access::Requires(Permission::Canvass),
+            post(canvasses::preview::preview),
+        )
+        // The map's address search, on the imported address points.
+        .route(
+            "/api/v1/places",
+            Access::Requires(Permission::Canvass),
+            get(canvasses::places::search),
+        )
         .route(
             "/api/v1/canvasses/{id}",
             Access::Requires(Permission::Canvass),

@@ -337,8 +337,14 @@ pub(crate) async fn account(principal: Principal) -> Response {
             )
         })
         .unwrap_or_default();
+    // The people who run canvasses go on to the map from here.
+    let map = if principal.role.allows(canvass_model::Permission::Canvass) {
+        "<p><a class=\"button\" href=\"/map\">Open the officer map</a></p>"
+    } else {
+        ""
+    };
     let body = format!(
-        "<h1>Signed in</h1><p>{} · role {}{}</p>\
+        "<h1>Signed in</h1><p>{} · role {}{}</p>{map}\
          <p><a href=\"/account/totp\">Two-factor sign-in (authenticator app)</a></p>{logout}",
         escape(&name),
         escape(principal.role.as_str()),

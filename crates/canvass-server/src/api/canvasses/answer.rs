@@ -81,16 +81,16 @@ pub(crate) fn disclosure(
     })
 }
 
-fn time(t: DateTime<Utc>) -> String {
+pub(crate) fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// Metres to the decimetre, degrees to the degree: what a map or a sheet shows.
-fn decimetres(metres: f32) -> f64 {
+pub(crate) fn decimetres(metres: f32) -> f64 {
     (f64::from(metres) * 10.0).round() / 10.0
 }
 
-fn whole_degrees(degrees: f32) -> u16 {
+pub(crate) fn whole_degrees(degrees: f32) -> u16 {
     // A bearing is stored in [0, 360); rounding 359.5 up is north again.
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     let whole = f64::from(degrees).round().rem_euclid(360.0) as u16;

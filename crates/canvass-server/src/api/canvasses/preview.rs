@@ -1,0 +1,188 @@
+//! `POST /api/v1/canvasses/preview`: the cameras a canvass of this incident and area would
+//! list, nearest first, with the same judgements (faces the incident, footage until), before
+//! any case number is typed. The officer map shows it the moment the incident is dropped.
+//!
+//! Nothing is stored and nothing personal is in it (no address, no contact): it tells no more
+//! than the camera tiles the caller already sees, measured from a point. So it needs no case
+//! number and writes no audit row; the canvass that follows (`create`) does both.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use canvass_db::canvasses;
+use canvass_model::canvass::{
+    FootageStatus, PreviewBody, SearchArea, faces_incident, footage_status, footage_until,
+    walked_radius_m,
+};
+use canvass_tiles::render::views_text;
+use canvass_tiles::search::bearing_deg;
+use chrono::Utc;
+use serde::Serialize;
+use serde_json::json;
+
+use super::answer::{MAX_CAMERAS, decimetres, time, whole_degrees};
+use super::{CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, json_body};
+use crate::http::{Principal, Refusal};
+
+#[derive(Debug, Serialize)]
+struct PreviewJson {
+    incident: serde_json::Value,
+    incident_time: String,
+    area: serde_json::Value,
+    found: usize,
+    truncated: bool,
+    cameras: Vec<PreviewCamera>,
+}
+
+/// A camera as the canvass answer lists it, less what only a stored canvass has (status) and
+/// what only `pii` callers get (address, contact).
+#[derive(Debug, Serialize)]
+struct PreviewCamera {
+    camera_id: u64,
+    rank: usize,
+    distance_m: f64,
+    bearing_deg: u16,
+    faces_incident: &'static str,
+    footage_until: Option<String>,
+    footage_status: FootageStatus,
+    lon: f64,
+    lat: f64,
+    placement: &'static str,
+    views: Vec<String>,
+    recording_mode: &'static str,
+    can_export: &'static str,
+    kind: &'static str,
+    retention_days: Option<i16>,
+    facing_deg: Option<f32>,
+}
+
+/// `POST /api/v1/canvasses/preview`.
+pub(crate) async fn preview(
+    State(state): State<CanvassState>,
+    principal: Principal,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Refusal> {
+    check_csrf(&principal, &headers)?;
+    let body: PreviewBody = json_body(&headers, body, MAX_CREATE_BODY).await?;
+    let now = Utc::now();
+    let request = body.check(now).map_err(bad_input)?;
+    if let SearchArea::Polygon(rings) = &request.area {
+        let db = state.db.client().await.map_err(Refusal::unavailable)?;
+        let problem = canvasses::polygon_problem(&**db, rings)
+            .await
+            .map_err(Refusal::unavailable)?;
+        if let Some(problem) = problem {
+            return Err(Refusal::new(
+                StatusCode::BAD_REQUEST,
+                format!("area.polygon: {problem}"),
+            ));
+        }
+    }
+    let snapshot = state
+        .tiles
+        .snapshot()
+        .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
+    // CPU work, as the canvass's own search: off the async workers.
+    let searched = tokio::task::spawn_blocking(move || {
+        let incident = request.incident;
+        let found = snapshot.in_area(incident, &request.area, now)?;
+        let cameras: Vec<PreviewCamera> = found
+            .iter()
+            .take(MAX_CAMERAS)
+            .enumerate()
+            .map(|(i, nearby)| {
+                let camera = nearby.camera;
+                let at = camera.lon_lat();
+                let until = footage_until(
+                    request.incident_time,
+                    camera.retention_days().map(i32::from),
+                );
+                PreviewCamera {
+                    camera_id: camera.id,
+                    rank: i + 1,
+                    distance_m: decimetres(nearby.distance_m as f32),
+                    bearing_deg: whole_degrees(stored_bearing(incident, at)),
+                    faces_incident: faces_incident(
+                        camera.wedge(),
+                        bearing_deg(at, incident),
+                        nearby.distance_m,
+                    )
+                    .as_str(),
+                    footage_until: until.map(time),
+                    footage_status: footage_status(until, now),
+                    lon: at.lon(),
+                    lat: at.lat(),
+                    placement: camera.placement.as_str(),
+                    views: views_text(camera.views)
+                        .split(',')
+                        .filter(|v| !v.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                    recording_mode: camera.recording_mode.as_str(),
+                    can_export: camera.can_export.as_str(),
+                    kind: camera.kind.as_str(),
+                    retention_days: camera.retention_days(),
+                    facing_deg: camera.facing_deg(),
+                }
+            })
+            .collect();
+        let area = match &request.area {
+            SearchArea::Radius(radius_m) => json!({ "radius_m": radius_m }),
+            SearchArea::Polygon(rings) => json!({ "polygon": {
+                "type": "Polygon",
+                "coordinates": rings.iter().map(|r| positions(r)).collect::<Vec<_>>(),
+            }}),
+            SearchArea::Route { line, buffer_m } => json!({
+                "route": { "type": "LineString", "coordinates": positions(line) },
+                "buffer_m": buffer_m,
+            }),
+            SearchArea::MissingPerson {
+                last_seen_at,
+                speed_kmh,
+            } => json!({ "missing_person": {
+                "last_seen_at": time(*last_seen_at),
+                "speed_kmh": speed_kmh,
+                "radius_m": decimetres(walked_radius_m(*last_seen_at, *speed_kmh, now) as f32),
+            }}),
+        };
+        Ok::<_, canvass_tiles::TilesError>(PreviewJson {
+            incident: json!({"type": "Point", "coordinates": [incident.lon(), incident.lat()]}),
+            incident_time: time(request.incident_time),
+            area,
+            found: found.len(),
+            truncated: found.len() > MAX_CAMERAS,
+            cameras,
+        })
+    })
+    .await
+    .map_err(|e| {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the camera search failed",
+        )
+        .caused_by(e)
+    })?;
+    let answer =
+        searched.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
+    let bytes = serde_json::to_vec(&answer).map_err(|e| {
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot encode the preview",
+        )
+        .caused_by(e)
+    })?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+fn positions(points: &[canvass_tiles::LonLat]) -> Vec<[f64; 2]> {
+    points.iter().map(|p| [p.lon(), p.lat()]).collect()
+}
+
+/// The bearing as a canvass stores it (to the tenth of a degree, within [0, 360)), so that
+/// the whole degrees shown are the canvass's own, rounding included.
+fn stored_bearing(from: canvass_tiles::LonLat, to: canvass_tiles::LonLat) -> f32 {
+    let tenths = (bearing_deg(from, to) * 10.0).round() / 10.0;
+    (if tenths >= 360.0 { 0.0 } else { tenths }) as f32
+}
