@@ -51,6 +51,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let state = AppState::new(AppParts {
         public,
         mailer: Arc::new(mailer),
+        mail_wake: Arc::default(),
         db: db.clone(),
         metrics: Metrics::new()?,
         sessions: canvass_server::SessionSettings {
@@ -90,6 +91,11 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         request_timeout: Duration::from_secs(args.request_timeout),
     };
     let sync = tokio::spawn(canvass_server::sync::keep_in_sync(state.clone()));
+    let mail = tokio::spawn(canvass_server::mail_sender::send_mail(
+        state.clone(),
+        args.mail.options(None),
+        Duration::from_secs(args.mail_poll),
+    ));
     let app = canvass_server::router(state, limits);
     let address = listener.local_addr()?;
     println!("Canvass listening on http://{address}");
@@ -111,7 +117,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }
     };
     let served = canvass_server::serve(listener, app, shutdown).await;
-    for task in [purger, sync, unconfirmed] {
+    for task in [purger, sync, unconfirmed, mail] {
         task.abort();
         let _ = task.await;
     }

@@ -24,6 +24,8 @@ pub const CONFIRM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const MANAGE_TTL: Duration = Duration::from_secs(3600);
 /// How long the session a manage link opens lasts.
 pub const OWNER_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+/// How long the one-click opt-out link of a mail's List-Unsubscribe header works.
+pub const OPT_OUT_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// Unconfirmed registrations older than this are deleted.
 pub const PURGE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -36,6 +38,8 @@ pub enum TokenPurpose {
     Manage,
     /// The short session a manage link opens (a cookie).
     Session,
+    /// Opts out in one click (a mail's List-Unsubscribe, RFC 8058).
+    OptOut,
 }
 
 impl TokenPurpose {
@@ -44,6 +48,7 @@ impl TokenPurpose {
             TokenPurpose::Confirm => "confirm",
             TokenPurpose::Manage => "manage",
             TokenPurpose::Session => "session",
+            TokenPurpose::OptOut => "optout",
         }
     }
 }
@@ -75,6 +80,8 @@ const INSERT_TOKEN: &str =
 const TAKE_TOKEN: &str = "UPDATE owner_tokens SET used_at = now()
     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
     RETURNING registration_id";
+const PEEK_TOKEN: &str = "SELECT registration_id FROM owner_tokens
+    WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()";
 const SESSION_REGISTRATION: &str = "SELECT t.registration_id FROM owner_tokens t
     JOIN registrations r ON r.id = t.registration_id
     WHERE t.token_hash = $1 AND t.purpose = 'session' AND t.expires_at > now()
@@ -292,6 +299,19 @@ pub async fn take(
         .query_opt(TAKE_TOKEN, &[&token_hash(token), &purpose.as_str()])
         .await
         .map_err(DbError::pg("use owner link"))?
+        .map(|row| row.get(0)))
+}
+
+/// The registration a link token would act on, without using it (the page a GET shows).
+pub async fn peek(
+    client: &impl GenericClient,
+    token: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<i64>, DbError> {
+    Ok(client
+        .query_opt(PEEK_TOKEN, &[&token_hash(token), &purpose.as_str()])
+        .await
+        .map_err(DbError::pg("look up owner link"))?
         .map(|row| row.get(0)))
 }
 
@@ -604,19 +624,16 @@ pub async fn set_paused(
         == 1)
 }
 
-/// Opts out: deletes the contact, the cameras (the triggers leave a tombstone per camera in
-/// `changes`) and every link, and marks the registration opted out. Returns the owner's
-/// e-mail and language for the receipt, read before deletion.
+/// Opts out, in the caller's transaction: deletes the contact, the cameras (the triggers leave
+/// a tombstone per camera in `changes`), every link and every mail still waiting for the
+/// owner, and marks the registration opted out. Returns the owner's e-mail and language for
+/// the receipt, read before deletion; `None` when it was already opted out or is unknown.
 pub async fn opt_out(
-    client: &mut Client,
+    tx: &impl GenericClient,
     keys: &ContactKeyRing,
     id: i64,
 ) -> Result<Option<(String, Language)>, DbError> {
-    let tx = client
-        .transaction()
-        .await
-        .map_err(DbError::pg("begin opt-out"))?;
-    let receipt = load(&tx, keys, id)
+    let receipt = load(tx, keys, id)
         .await?
         .map(|r| (r.details.email, r.details.language));
     tx.execute(DELETE_CAMERAS, &[&id])
@@ -628,11 +645,11 @@ pub async fn opt_out(
     tx.execute(END_SESSIONS, &[&id])
         .await
         .map_err(DbError::pg("end owner links"))?;
+    crate::outbox::cancel_pending(tx, id).await?;
     let changed = tx
         .execute(OPT_OUT, &[&id])
         .await
         .map_err(DbError::pg("opt out"))?;
-    tx.commit().await.map_err(DbError::pg("commit opt-out"))?;
     Ok(receipt.filter(|_| changed == 1))
 }
 
