@@ -285,7 +285,7 @@ async fn owners_are_asked_one_mail_each_and_see_it_on_their_page() {
     // Stored and audited: who asked, whom, and the outcome of each mail (recorded by the
     // outbox sender in the transaction that settles the message, a moment after the SMTP
     // server took it).
-    let mut stored = 0;
+    let mut stored: i64 = 0;
     for _ in 0..100 {
         stored = client
             .query_one(
