@@ -449,7 +449,8 @@ async fn send_welcomes(
     queued: u64,
 ) -> anyhow::Result<()> {
     let options = SendOptions::default();
-    let report = sender::send_due(db, mailer, keys, options, &|_: Outcome| {}).await?;
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let report = sender::send_due(db, mailer, keys, options, &|_: Outcome| {}, &never).await?;
     let client = db.client().await?;
     let waiting = canvass_db::outbox::backlog(&**client).await?;
     eprintln!(

@@ -1,6 +1,8 @@
 //! `canvass mail test|send|status`.
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use canvass_db::connect::PoolOptions;
 use canvass_mail::sender::{self, Outcome};
@@ -37,8 +39,19 @@ pub async fn run(global: &GlobalArgs, action: MailAction) -> anyhow::Result<Exit
                     let client = db.client().await?;
                     canvass_db::migrate::run(&client, &crate::migrations(global)?).await?;
                 }
-                let report =
-                    sender::send_due(&db, &mailer, &ring, options, &|_: Outcome| {}).await?;
+                // SIGTERM (a systemd stop) or Ctrl-C: settle what is in flight, then stop.
+                let stop = Arc::new(AtomicBool::new(false));
+                let signal = tokio::spawn({
+                    let stop = stop.clone();
+                    async move {
+                        crate::shutdown::signalled().await;
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                });
+                let observe = |_: Outcome| {};
+                let sent = sender::send_due(&db, &mailer, &ring, options, &observe, &stop).await;
+                signal.abort();
+                let report = sent?;
                 let client = db.client().await?;
                 let waiting = canvass_db::outbox::backlog(&**client).await?;
                 println!(

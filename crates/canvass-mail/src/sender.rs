@@ -9,7 +9,7 @@
 //! loses the lock with its connection; the message is sent once more, with the same
 //! Message-ID, and that is the only duplicate SMTP allows.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use canvass_db::Database;
@@ -99,17 +99,20 @@ pub fn backoff(retry_after: Duration, attempts: i32) -> Duration {
 }
 
 /// Sends every message due now (up to `options.limit`), calling `observe` with each outcome
-/// as it is settled (for metrics).
+/// as it is settled (for metrics). Setting `stop` ends the pass after the messages in flight
+/// are settled: a process shutting down finishes what it sent instead of leaving a message
+/// the relay took unrecorded (which would be sent again).
 pub async fn send_due(
     db: &Database,
     mailer: &Mailer,
     keys: &ContactKeyRing,
     options: SendOptions,
     observe: &(dyn Fn(Outcome) + Sync),
+    stop: &AtomicBool,
 ) -> Result<SendReport, MailError> {
     let budget = AtomicU64::new(options.limit.unwrap_or(u64::MAX));
     let lanes =
-        (0..options.lanes.max(1)).map(|_| lane(db, mailer, keys, options, &budget, observe));
+        (0..options.lanes.max(1)).map(|_| lane(db, mailer, keys, options, &budget, observe, stop));
     let mut report = SendReport::default();
     let mut first_error = None;
     for result in join_all(lanes).await {
@@ -138,10 +141,14 @@ async fn lane(
     options: SendOptions,
     budget: &AtomicU64,
     observe: &(dyn Fn(Outcome) + Sync),
+    stop: &AtomicBool,
 ) -> Result<SendReport, MailError> {
     let mut report = SendReport::default();
     let mut client = db.client().await?;
     loop {
+        if stop.load(Ordering::SeqCst) {
+            return Ok(report);
+        }
         // Take one unit of the budget before claiming, so that lanes never overshoot it.
         if budget
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {

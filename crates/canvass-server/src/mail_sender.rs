@@ -4,6 +4,8 @@
 //! was missed. Every `serve` replica runs one; `FOR UPDATE SKIP LOCKED` keeps them from
 //! sending a message twice.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use canvass_mail::sender::{Outcome, SendOptions, send_due};
@@ -13,8 +15,14 @@ use crate::AppState;
 /// The notification channel of the outbox trigger (`sql/0018_mail_outbox.sql`).
 pub(crate) const CHANNEL: &str = "canvass_mail";
 
-/// Runs until the process ends.
-pub async fn send_mail(state: AppState, options: SendOptions, poll: Duration) {
+/// Runs until `stop` is set (and the sender woken through `mail_wake`); a pass under way
+/// settles the messages in flight first.
+pub async fn send_mail(
+    state: AppState,
+    options: SendOptions,
+    poll: Duration,
+    stop: Arc<AtomicBool>,
+) {
     let observe = |outcome: Outcome| match outcome {
         Outcome::Sent => state.metrics.mail_sent.inc(),
         Outcome::Retried => state.metrics.mail_retried.inc(),
@@ -22,8 +30,11 @@ pub async fn send_mail(state: AppState, options: SendOptions, poll: Duration) {
         Outcome::Held => {}
     };
     loop {
+        if stop.load(Ordering::SeqCst) {
+            return;
+        }
         let keys = state.contact_keys.ring();
-        match send_due(&state.db, &state.mailer, &keys, options, &observe).await {
+        match send_due(&state.db, &state.mailer, &keys, options, &observe, &stop).await {
             Ok(report) if report != Default::default() => {
                 tracing::info!(
                     sent = report.sent,

@@ -246,7 +246,8 @@ pub(crate) async fn manage(
 }
 
 /// `POST /manage`: e-mails a single-use link when the address is registered. The answer is the
-/// same either way, so the form reveals nobody's registration.
+/// same either way, and given before the address is even looked up, so the form reveals
+/// nobody's registration, not even by its timing.
 pub(crate) async fn manage_request(
     State(state): State<PublicState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -305,48 +306,50 @@ pub(crate) async fn manage_request(
             );
         }
     };
-    let sent = async {
-        let mut client = state.db.client().await?;
-        let keys = state.contact_keys.ring();
-        let Some(id) = registrations::find_by_email(&**client, &keys, &normalised).await? else {
-            return Ok::<_, MailError>(());
-        };
-        let owner_language = registrations::language(&**client, id)
-            .await?
-            .unwrap_or(lang);
-        // The link and its mail are kept together or not at all.
-        let tx = client
-            .transaction()
-            .await
-            .map_err(DbError::pg("begin a manage link"))?;
-        let token =
-            registrations::issue(&*tx, id, TokenPurpose::Manage, registrations::MANAGE_TTL).await?;
-        let item = ToQueue {
-            registration_id: id,
-            to: &normalised,
-            language: owner_language,
-            mail: OwnerMail::ManageLink { token: &token },
-            purpose: Purpose::OnRequest(chrono::Utc::now()),
-        };
-        queue(&*tx, &s.composer, keys.current(), item).await?;
-        tx.commit()
-            .await
-            .map_err(DbError::pg("commit a manage link"))?;
-        Ok(())
-    }
-    .await;
-    match sent {
-        Ok(()) => answer(StatusCode::OK, Some(s.t(lang, "manage-sent")), "", None),
-        Err(e) => {
-            tracing::warn!(error = %e, "manage link not sent");
-            answer(
-                StatusCode::SERVICE_UNAVAILABLE,
-                None,
-                &email,
-                Some(s.t(lang, "problem-unavailable")),
-            )
+    // The look-up and the queueing happen after the answer, so that the answer's content and
+    // its time are the same for a registered and an unknown address.
+    let work = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = queue_manage_link(&work, &normalised, lang).await {
+            tracing::warn!(error = %e, "manage link not queued");
         }
-    }
+    });
+    answer(StatusCode::OK, Some(s.t(lang, "manage-sent")), "", None)
+}
+
+/// Queues a manage link for the owner of `email`, if it is registered: the link and its mail
+/// are kept together or not at all.
+async fn queue_manage_link(
+    state: &PublicState,
+    email: &str,
+    lang: Language,
+) -> Result<(), MailError> {
+    let mut client = state.db.client().await?;
+    let keys = state.contact_keys.ring();
+    let Some(id) = registrations::find_by_email(&**client, &keys, email).await? else {
+        return Ok(());
+    };
+    let owner_language = registrations::language(&**client, id)
+        .await?
+        .unwrap_or(lang);
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin a manage link"))?;
+    let token =
+        registrations::issue(&*tx, id, TokenPurpose::Manage, registrations::MANAGE_TTL).await?;
+    let item = ToQueue {
+        registration_id: id,
+        to: email,
+        language: owner_language,
+        mail: OwnerMail::ManageLink { token: &token },
+        purpose: Purpose::OnRequest(chrono::Utc::now()),
+    };
+    queue(&*tx, &state.settings.composer, keys.current(), item).await?;
+    tx.commit()
+        .await
+        .map_err(DbError::pg("commit a manage link"))?;
+    Ok(())
 }
 
 /// `GET /manage/{token}`: uses the link once and opens a short owner session.
