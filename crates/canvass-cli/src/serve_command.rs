@@ -129,6 +129,8 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     // recorded would be sent again by the next sender.
     mail_stop.store(true, Ordering::SeqCst);
     mail_wake.notify_one();
+    let mut tasks = vec![purger, sync, unconfirmed];
+    // A finished JoinHandle must not be polled again, so it is only kept when still running.
     if tokio::time::timeout(MAIL_STOP_WAIT, &mut mail)
         .await
         .is_err()
@@ -136,8 +138,9 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         tracing::warn!(
             "the mail sender did not stop in time; messages in flight may be sent again"
         );
+        tasks.push(mail);
     }
-    for task in [purger, sync, unconfirmed, mail] {
+    for task in tasks {
         task.abort();
         let _ = task.await;
     }

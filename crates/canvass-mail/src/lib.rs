@@ -298,6 +298,60 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn owner_messages_have_both_parts_and_the_list_headers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mailer = Mailer::new("Canvass <canvass@cpd.example>", None, dir.path())
+            .unwrap()
+            .with_reply_to(Some("Desk <desk@cpd.example>"))
+            .unwrap();
+        let message = Outgoing {
+            subject: "Hello".into(),
+            text: "Hi <Ana>\n\nhttps://x.example/confirm/t?lang=en\n".into(),
+        };
+        let headers = Headers {
+            message_id: "0d9c8a2e-1111-2222-3333-444455556666",
+            unsubscribe: Some("https://x.example/optout/u?lang=en"),
+        };
+        mailer
+            .deliver("ana@example.org", &message, headers)
+            .await
+            .unwrap();
+        let file = std::fs::read_dir(dir.path())
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        let eml = std::fs::read_to_string(file.path()).unwrap();
+        for want in [
+            "Message-ID: <0d9c8a2e-1111-2222-3333-444455556666@cpd.example>",
+            "List-Unsubscribe: <https://x.example/optout/u?lang=en>",
+            "List-Unsubscribe-Post: List-Unsubscribe=One-Click",
+            "Reply-To: Desk <desk@cpd.example>",
+            "Content-Type: multipart/alternative",
+            "Content-Type: text/plain",
+            "Content-Type: text/html",
+            "Date: ",
+        ] {
+            assert!(eml.contains(want), "{want}: {eml}");
+        }
+        assert_eq!(
+            mailer
+                .deliver("not an address", &message, headers)
+                .await
+                .unwrap_err(),
+            SendFailure::Permanent("invalid recipient address: Missing domain or user".into())
+        );
+    }
+
+    #[test]
+    fn relay_replies_lose_their_addresses() {
+        assert_eq!(
+            without_addresses("550 5.1.1 <ana@example.org>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+    }
+
     #[test]
     fn bad_configuration() {
         let dir = tempfile::tempdir().unwrap();
