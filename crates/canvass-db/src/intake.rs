@@ -240,12 +240,6 @@ pub async fn admit_batch(
     Ok(created)
 }
 
-/// Takes back a pending registration whose owner could not be mailed: without the mail it can
-/// never be confirmed.
-pub async fn withdraw(client: &impl GenericClient, id: i64) -> Result<(), DbError> {
-    registrations::delete_pending(client, id).await.map(drop)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,7 +115,6 @@ const OPT_OUT: &str = "UPDATE registrations SET status = 'opted_out', opted_out_
     WHERE id = $1 AND status <> 'opted_out'";
 const PURGE: &str = "DELETE FROM registrations WHERE status = 'pending'
     AND created_at < now() - make_interval(secs => $1)";
-const DELETE_PENDING: &str = "DELETE FROM registrations WHERE id = $1 AND status = 'pending'";
 const PURGE_TOKENS: &str = "DELETE FROM owner_tokens WHERE expires_at < now() - interval '1 day'";
 const ANALYZE_REGISTRY: &str = "ANALYZE registrations, contacts, cameras, owner_tokens";
 /// Session-level: held by the connection until released or closed.
@@ -664,15 +663,6 @@ pub async fn purge_unconfirmed(client: &impl GenericClient) -> Result<u64, DbErr
         .await
         .map_err(DbError::pg("purge expired links"))?;
     Ok(purged)
-}
-
-/// Takes back a pending registration whose confirmation mail could not be sent.
-pub async fn delete_pending(client: &impl GenericClient, id: i64) -> Result<bool, DbError> {
-    Ok(client
-        .execute(DELETE_PENDING, &[&id])
-        .await
-        .map_err(DbError::pg("delete pending registration"))?
-        == 1)
 }
 
 /// Takes the bulk-import lock on this connection; `false` when another import holds it. Two
