@@ -335,12 +335,10 @@ mod tests {
         ] {
             assert!(eml.contains(want), "{want}: {eml}");
         }
-        assert_eq!(
-            mailer
-                .deliver("not an address", &message, headers)
-                .await
-                .unwrap_err(),
-            SendFailure::Permanent("invalid recipient address: Missing domain or user".into())
+        let refused = mailer.deliver("not an address", &message, headers).await;
+        assert!(
+            matches!(&refused, Err(SendFailure::Permanent(e)) if e.starts_with("invalid recipient address")),
+            "{refused:?}"
         );
     }
 
