@@ -52,6 +52,7 @@ const EXPECTED_POLICIES: &[(&str, &str)] = &[
         "Requires(Feeds)",
     ),
     ("/ogc/conformance", "Requires(Feeds)"),
+    ("/optout/{token}", "Public"),
     ("/public/tiles/basemap/{z}/{x}/{y}", "Public"),
     ("/readyz", "Public"),
     ("/register", "Public"),
@@ -76,7 +77,7 @@ fn walk_request(path: &str) -> (reqwest::Method, u16) {
         // TOTP is for people signed in with a password; a key gets a 400 from the handler.
         "/account/totp" => (reqwest::Method::GET, 400),
         // Public owner pages: a made-up link is unknown, and no owner session is open.
-        "/confirm/{token}" | "/manage/{token}" => (reqwest::Method::GET, 404),
+        "/confirm/{token}" | "/manage/{token}" | "/optout/{token}" => (reqwest::Method::GET, 404),
         "/manage/entry" => (reqwest::Method::GET, 403),
         // The preview is a POST of JSON; the walk's form body is refused as the wrong type.
         "/api/v1/canvasses/preview" => (reqwest::Method::POST, 415),

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, outbox_texts};
+use canvass_e2e::{Server, outbox_texts, wait_outbox};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
@@ -346,7 +346,7 @@ async fn double_opt_in_duplicates_and_the_honeypot() {
         .get(0);
     assert_eq!(feed, 0);
 
-    let mails = outbox_texts(&s.outbox);
+    let mails = wait_outbox(&s.outbox, 1);
     assert_eq!(mails.len(), 1);
     assert!(
         mails[0].contains("Subject: Confirme el registro de sus"),
@@ -386,7 +386,7 @@ async fn double_opt_in_duplicates_and_the_honeypot() {
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(web_registrations(&s.db).await, 1);
-    let mails = outbox_texts(&s.outbox);
+    let mails = wait_outbox(&s.outbox, 2);
     assert_eq!(mails.len(), 2);
     assert!(mails.iter().any(|m| m.contains(&format!("{base}/manage/"))));
 }
@@ -478,7 +478,7 @@ async fn owners_manage_with_single_use_links_pause_and_opt_out() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
-    let confirm = link(&outbox_texts(&s.outbox)[0], &format!("{base}/confirm"));
+    let confirm = link(&wait_outbox(&s.outbox, 1)[0], &format!("{base}/confirm"));
     assert_eq!(
         reqwest::get(&confirm).await.unwrap().status(),
         StatusCode::OK
@@ -508,7 +508,7 @@ async fn owners_manage_with_single_use_links_pause_and_opt_out() {
     assert_eq!((known, unknown), (StatusCode::OK, StatusCode::OK));
     assert!(known_page.contains("If that address is registered"));
     assert_eq!(known_page, unknown_page, "the answer reveals nothing");
-    let mails = outbox_texts(&s.outbox);
+    let mails = wait_outbox(&s.outbox, 2);
     assert_eq!(mails.len(), 2, "one confirmation, one manage link");
     let manage = link(
         mails.iter().find(|m| m.contains("/manage/")).unwrap(),
@@ -604,7 +604,7 @@ async fn owners_manage_with_single_use_links_pause_and_opt_out() {
         left, demo_contacts,
         "no contact, camera or link of the owner is left"
     );
-    let receipt = outbox_texts(&s.outbox)
+    let receipt = wait_outbox(&s.outbox, 3)
         .into_iter()
         .find(|m| m.contains("Como lo pidió, su registro") && m.contains("To: owner@example.org"));
     assert!(receipt.is_some(), "an opt-out receipt was mailed");

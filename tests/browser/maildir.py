@@ -1,6 +1,7 @@
 """Prints the messages of a Maildir as JSON, decoded with Python's own e-mail parser.
 
-    python3 maildir.py DIR  ->  [{"file", "to", "subject", "body"}, ...] oldest first
+    python3 maildir.py DIR  ->  [{"file", "to", "subject", "content_type", "parts", "body"}, ...]
+    oldest first (`body` is the plain-text part)
 
 Used by register.mjs to read what the real SMTP server (aiosmtpd's Mailbox handler) received:
 headers in RFC 2047 encoded words and bodies in quoted-printable or base64 come out as text.
@@ -32,6 +33,7 @@ def main(path):
                 "to": str(message.get("To", "")),
                 "subject": str(message.get("Subject", "")),
                 "content_type": message.get_content_type(),
+                "parts": [part.get_content_type() for part in message.walk() if not part.is_multipart()],
                 "body": body.get_content() if body is not None else "",
             }
         )

@@ -198,7 +198,9 @@ class Mailbox {
       );
       if (found) {
         this.taken.add(found.file);
-        same(found.content_type, 'text/plain', `content type of "${subject}"`);
+        // Owner mail from the outbox: a plain-text and an HTML part of the same text.
+        same(found.content_type, 'multipart/alternative', `content type of "${subject}"`);
+        same(found.parts.join(' '), 'text/plain text/html', `parts of "${subject}"`);
         return found;
       }
       if (Date.now() > deadline) {

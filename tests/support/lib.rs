@@ -556,6 +556,82 @@ pub fn python() -> PathBuf {
     }
 }
 
+/// Waits up to 20 s until the mail outbox folder holds at least `count` messages, and returns
+/// them all (the outbox sender of `canvass serve` writes them a moment after the page answered).
+pub fn wait_outbox(outbox: &Path, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if outbox_texts(outbox).len() >= count || Instant::now() > deadline {
+            // A file seen a moment ago may still be being written.
+            std::thread::sleep(Duration::from_millis(100));
+            return outbox_texts(outbox);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The Message-ID header of a message.
+pub fn message_id(message: &str) -> Option<String> {
+    message.lines().take_while(|l| !l.is_empty()).find_map(|l| {
+        let (name, value) = l.split_once(':')?;
+        name.eq_ignore_ascii_case("message-id")
+            .then(|| value.trim().to_owned())
+    })
+}
+
+/// How a test's SMTP server misbehaves.
+#[derive(Debug, Clone, Default)]
+pub struct SmtpFaults {
+    /// Recipients containing one of these are refused with `550 5.1.1`.
+    pub refuse: Vec<String>,
+    /// The first this many messages are answered `451 4.3.0` (try again later).
+    pub tempfail: u32,
+    /// Every this many messages the connection is dropped before the message is answered
+    /// (it is not kept).
+    pub drop_every: u32,
+    /// Seconds the server waits before answering each message.
+    pub delay: f64,
+}
+
+/// aiosmtpd's Mailbox handler (the Maildir writer of `aiosmtpd -c aiosmtpd.handlers.Mailbox`),
+/// made to misbehave as [`SmtpFaults`] says.
+const FAULTY_SMTP: &str = r#"
+import asyncio, json, os, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+
+cfg = json.loads(sys.argv[1])
+for sub in ("new", "cur", "tmp"):
+    os.makedirs(os.path.join(cfg["maildir"], sub), exist_ok=True)
+state = {"tempfail": cfg["tempfail"], "seen": 0}
+
+class Faulty(Mailbox):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if any(bad in address for bad in cfg["refuse"]):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if cfg["delay"]:
+            await asyncio.sleep(cfg["delay"])
+        if state["tempfail"] > 0:
+            state["tempfail"] -= 1
+            return "451 4.3.0 Temporary failure, try again later"
+        state["seen"] += 1
+        if cfg["drop_every"] and state["seen"] % cfg["drop_every"] == 0:
+            server.transport.abort()
+            return "451 4.4.2 dropped"
+        return await super().handle_DATA(server, session, envelope)
+
+controller = Controller(Faulty(cfg["maildir"]), hostname="127.0.0.1", port=cfg["port"])
+controller.start()
+try:
+    asyncio.get_event_loop().run_forever()
+except KeyboardInterrupt:
+    pass
+"#;
+
 /// A real SMTP server, aiosmtpd's (Debian's python3-aiosmtpd), writing what it receives to a
 /// Maildir; stopped on drop.
 #[derive(Debug)]
@@ -570,12 +646,37 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts one on a free port, writing to `maildir`, and waits until it listens.
     pub fn start(maildir: PathBuf) -> SmtpServer {
-        let port = free_port();
-        let mut child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{port}"))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(&maildir)
+        Self::start_on(free_port(), maildir, &SmtpFaults::default())
+    }
+
+    /// Starts one on `port` (a port a sender was already told about), misbehaving as `faults`
+    /// says, and waits until it listens.
+    pub fn start_on(port: u16, maildir: PathBuf, faults: &SmtpFaults) -> SmtpServer {
+        let mut command = Command::new(python());
+        if faults.refuse.is_empty()
+            && faults.tempfail == 0
+            && faults.drop_every == 0
+            && faults.delay == 0.0
+        {
+            command
+                .args(["-m", "aiosmtpd", "-n", "-l"])
+                .arg(format!("127.0.0.1:{port}"))
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(&maildir);
+        } else {
+            let refuse: Vec<String> = faults.refuse.iter().map(|r| format!("{r:?}")).collect();
+            let config = format!(
+                r#"{{"maildir": {:?}, "port": {port}, "refuse": [{}], "tempfail": {}, "drop_every": {}, "delay": {}}}"#,
+                maildir.display().to_string(),
+                refuse.join(", "),
+                faults.tempfail,
+                faults.drop_every,
+                faults.delay
+            );
+            std::fs::create_dir_all(&maildir).expect("maildir");
+            command.args(["-c", FAULTY_SMTP]).arg(config);
+        }
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -607,14 +708,20 @@ impl SmtpServer {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
+    /// Stops it (the port is free again).
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Every message received so far, as [`mail_text`] gives it, sorted.
     pub fn messages(&self) -> Vec<String> {
         outbox_texts(&self.maildir.join("new"))
     }
 
-    /// Waits up to 10 s until at least `count` messages have arrived, and returns them all.
+    /// Waits up to 20 s until at least `count` messages have arrived, and returns them all.
     pub fn wait_for(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let messages = self.messages();
             if messages.len() >= count || Instant::now() > deadline {

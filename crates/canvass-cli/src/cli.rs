@@ -101,6 +101,15 @@ pub struct GlobalArgs {
     )]
     pub mail_from: String,
 
+    /// Where owners' replies go (the department's address); without it, to the sender.
+    #[arg(
+        long,
+        global = true,
+        env = "CANVASS_MAIL_REPLY_TO",
+        value_name = "MAILBOX"
+    )]
+    pub mail_reply_to: Option<String>,
+
     /// Log filter, e.g. `info` or `canvass=debug,tower_http=info`.
     #[arg(
         long,
@@ -197,10 +206,62 @@ pub enum MailAction {
         #[arg(long, default_value = "en", value_parser = ["en", "es"])]
         language: String,
     },
+    /// Send the owner mail waiting in the outbox, then exit (for cron or a systemd timer when
+    /// no `canvass serve` sends it). Safe beside running servers and other senders.
+    Send {
+        #[command(flatten)]
+        sending: MailSendArgs,
+        /// Stop after this many messages.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+        limit: Option<u64>,
+    },
+    /// Count the outbox's messages by state and kind, and list the entries whose address was
+    /// refused (awaiting review).
+    Status,
+}
+
+/// How the outbox sender works, for `serve` and `mail send`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailSendArgs {
+    /// Messages sent at once (one database and one SMTP connection each).
+    #[arg(long, env = "CANVASS_MAIL_LANES", default_value_t = 4, value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub mail_lanes: u16,
+
+    /// Seconds before the first retry of a transiently failed message; doubles each time.
+    #[arg(long, env = "CANVASS_MAIL_RETRY_AFTER", default_value_t = 60, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub mail_retry_after: u64,
+
+    /// Attempts before a message that keeps failing transiently is given up.
+    #[arg(long, env = "CANVASS_MAIL_MAX_ATTEMPTS", default_value_t = 12, value_name = "N",
+          value_parser = clap::value_parser!(i32).range(1..=100))]
+    pub mail_max_attempts: i32,
+}
+
+impl MailSendArgs {
+    /// The sender's options.
+    pub fn options(&self, limit: Option<u64>) -> canvass_mail::sender::SendOptions {
+        canvass_mail::sender::SendOptions {
+            lanes: usize::from(self.mail_lanes),
+            retry_after: std::time::Duration::from_secs(self.mail_retry_after),
+            max_attempts: self.mail_max_attempts,
+            limit,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    #[command(flatten)]
+    pub mail: MailSendArgs,
+
+    /// Seconds between looks at the mail outbox when no notification arrives (the sender
+    /// also wakes at once on every queued message).
+    #[arg(long, env = "CANVASS_MAIL_POLL", default_value_t = 30, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub mail_poll: u64,
+
     /// Address and port to listen on.
     #[arg(
         long,

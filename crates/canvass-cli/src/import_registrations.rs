@@ -26,19 +26,21 @@ use canvass_import::{
     Defaults, FieldMap, OwnerEntry, PlacedRow, RegistrationOptions, RegistrationSource, Rejection,
     RowRegistration, group_by_owner,
 };
-use canvass_mail::{Composer, MailError, Mailer, OwnerMail};
+use canvass_mail::outbox::{Purpose, ToQueue, queue};
+use canvass_mail::sender::{self, Outcome, SendOptions};
+use canvass_mail::{Composer, MailError, OwnerMail};
 use canvass_model::RegistrationStatus;
 use canvass_model::contact_seal::ContactKeyRing;
-use futures_util::{StreamExt, stream};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use tokio_postgres::GenericClient;
 
 use crate::cli::{GlobalArgs, RegistrationArgs};
 use crate::rejects::Rejects;
 
-/// Owners written per transaction; their mails go out once it is committed.
+/// Owners written per transaction, with their welcome mails queued.
 const BATCH: usize = 500;
-/// Mails being sent at once.
-const MAIL_CONCURRENCY: usize = 16;
+/// Mails queued at once on the batch's connection (tokio-postgres pipelines them).
+const PIPELINE: usize = 64;
 /// Skipped rows listed on standard error.
 const SHOWN_SKIPPED: usize = 20;
 
@@ -111,6 +113,12 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> anyhow::Result<
         return Ok(ExitCode::from(crate::EXIT_FINDING));
     }
 
+    // The mail settings are checked before anything is written.
+    let mailer = if plan.dry_run || plan.trusted {
+        None
+    } else {
+        Some(crate::mailer(global)?)
+    };
     let set = crate::migrations(global)?;
     let db = crate::open_database(global, PoolOptions::default()).await?;
     let outcome = async {
@@ -144,12 +152,17 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> anyhow::Result<
                  one when it has finished"
             );
         }
-        let result = import(global, &plan, &mut client, &keys, rows, rejects).await;
+        let result = import(&plan, &mut client, &keys, rows, rejects).await;
         if !plan.dry_run {
             // Closing the connection releases it too; this is for a pool that keeps it.
             let _ = registrations::unlock_import(&**client).await;
         }
         let tally = result?;
+        if let Some(mailer) = &mailer
+            && tally.queued > 0
+        {
+            send_welcomes(&db, mailer, &keys, tally.queued).await?;
+        }
         tracing::debug!(
             seconds = started.elapsed().as_secs_f64(),
             "registration import finished"
@@ -212,15 +225,13 @@ struct Tally {
     cameras: u64,
     skipped: u64,
     rejected: u64,
-    /// Mail stopped working: the import stopped there.
-    stopped: Option<String>,
+    /// Welcome mails queued.
+    queued: u64,
 }
 
 impl Tally {
     fn exit_code(&self) -> ExitCode {
-        if self.stopped.is_some() {
-            ExitCode::FAILURE
-        } else if self.imported == 0 && self.skipped == 0 && self.rows > 0 {
+        if self.imported == 0 && self.skipped == 0 && self.rows > 0 {
             ExitCode::from(crate::EXIT_FINDING)
         } else {
             ExitCode::SUCCESS
@@ -229,7 +240,6 @@ impl Tally {
 }
 
 async fn import(
-    global: &GlobalArgs,
     plan: &Plan,
     client: &mut deadpool_postgres::Object,
     keys: &ContactKeyRing,
@@ -302,16 +312,7 @@ async fn import(
             .map(|o| o.registration.cameras.len() as u64)
             .sum();
     } else {
-        let written = write(
-            global,
-            plan,
-            client,
-            keys,
-            &owners,
-            &mut tally,
-            &mut rejected,
-        )
-        .await;
+        let written = write(plan, client, keys, &owners, &mut tally).await;
         if let Err(e) = written {
             eprintln!(
                 "stopped after importing {} registrations ({} cameras); importing the file \
@@ -322,7 +323,7 @@ async fn import(
         }
     }
 
-    laps.lap("write and mail");
+    laps.lap("write and queue mail");
     tally.rejected = rejected.len() as u64;
     rejected.sort_by_key(|r| r.row);
     for r in &rejected {
@@ -347,30 +348,28 @@ impl Laps {
     }
 }
 
-/// Writes the owners in batches and mails the pending ones after each commit. An owner whose
-/// mail fails is taken back (a pending entry nobody can confirm is of no use) and their rows
-/// are rejected, so that importing the file again retries them.
+/// Writes the owners in batches, each batch in one transaction with the welcome mails of its
+/// pending owners queued in the outbox: an owner is never kept without their mail, nor mailed
+/// without being kept. The mails are sent after the import (and by any running server).
 async fn write(
-    global: &GlobalArgs,
     plan: &Plan,
     client: &mut deadpool_postgres::Object,
     keys: &ContactKeyRing,
     owners: &[OwnerEntry],
     tally: &mut Tally,
-    rejected: &mut Vec<Rejection>,
 ) -> anyhow::Result<()> {
     let status = if plan.trusted {
         RegistrationStatus::Active
     } else {
         RegistrationStatus::Pending
     };
-    let mail = if plan.trusted {
+    let composer = if plan.trusted {
         None
     } else {
-        Some(Welcome {
-            mailer: crate::mailer(global)?,
-            composer: Composer::new(&plan.department, plan.intake.public_url().clone())?,
-        })
+        Some(Composer::new(
+            &plan.department,
+            plan.intake.public_url().clone(),
+        )?)
     };
     let key = keys.current();
     let file_name = plan
@@ -378,7 +377,6 @@ async fn write(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut sent = 0u64;
     let mut batches = 0u64;
     for batch in owners.chunks(BATCH) {
         let batch_started = Instant::now();
@@ -389,8 +387,40 @@ async fn write(
                 sites: &owner.sites,
             })
             .collect();
+        let tx = client
+            .transaction()
+            .await
+            .map_err(DbError::pg("begin an import batch"))?;
         let created =
-            intake::admit_batch(client, key, &plan.intake, status, &sites, &file_name).await?;
+            intake::admit_batch(&tx, key, &plan.intake, status, &sites, &file_name).await?;
+        if let Some(composer) = &composer {
+            let tx: &tokio_postgres::Transaction<'_> = &tx;
+            let queued: Vec<bool> = stream::iter(batch.iter().zip(&created))
+                .map(|(owner, (id, token))| async move {
+                    let Some(token) = token else {
+                        return Err(MailError::Build("no confirmation link was issued".into()));
+                    };
+                    let r = &owner.registration;
+                    let item = ToQueue {
+                        registration_id: *id,
+                        to: &r.email,
+                        language: r.language,
+                        mail: OwnerMail::Welcome {
+                            name: &r.name,
+                            token,
+                        },
+                        purpose: Purpose::Registration,
+                    };
+                    queue(tx, composer, key, item).await
+                })
+                .buffered(PIPELINE)
+                .try_collect()
+                .await?;
+            tally.queued += queued.iter().filter(|q| **q).count() as u64;
+        }
+        tx.commit()
+            .await
+            .map_err(DbError::pg("commit an import batch"))?;
         tracing::debug!(
             owners = batch.len(),
             seconds = batch_started.elapsed().as_secs_f64(),
@@ -402,91 +432,41 @@ async fn write(
             let pg: &tokio_postgres::Client = client;
             registrations::refresh_statistics(pg).await?;
         }
-        let mut imported = vec![true; batch.len()];
-        if let Some(mail) = &mail {
-            let mail_started = Instant::now();
-            let outcomes: Vec<(usize, Result<(), MailError>)> =
-                stream::iter(batch.iter().zip(&created).enumerate())
-                    .map(|(i, (owner, (_, token)))| async move {
-                        (i, mail.send(owner, token.as_deref()).await)
-                    })
-                    .buffer_unordered(MAIL_CONCURRENCY)
-                    .collect()
-                    .await;
-            tracing::debug!(
-                mails = batch.len(),
-                seconds = mail_started.elapsed().as_secs_f64(),
-                "import batch mailed"
-            );
-            let mut undelivered = 0;
-            let mut last_error = String::new();
-            for (i, outcome) in outcomes {
-                let Err(error) = outcome else {
-                    sent += 1;
-                    continue;
-                };
-                if matches!(error, MailError::Send(_) | MailError::Outbox { .. }) {
-                    undelivered += 1;
-                }
-                let error = error.to_string();
-                imported[i] = false;
-                let pg: &tokio_postgres::Client = client;
-                intake::withdraw(pg, created[i].0).await?;
-                for &row in &batch[i].rows {
-                    rejected.push(Rejection {
-                        row,
-                        reason: format!(
-                            "the welcome e-mail could not be sent ({error}); not imported: \
-                             correct the address or the mail settings and import the file again"
-                        ),
-                    });
-                }
-                last_error = error;
-            }
-            // The relay or the outbox refused a whole batch: the mail settings are wrong and
-            // every further batch would fail the same way.
-            if undelivered == batch.len() {
-                tally.stopped = Some(last_error);
-                break;
-            }
+        for owner in batch {
+            tally.imported += 1;
+            tally.cameras += owner.registration.cameras.len() as u64;
         }
-        for (owner, ok) in batch.iter().zip(&imported) {
-            if *ok {
-                tally.imported += 1;
-                tally.cameras += owner.registration.cameras.len() as u64;
-            }
-        }
-    }
-    if let Some(mail) = &mail {
-        eprintln!(
-            "{sent} welcome e-mails sent ({}); the owners stay pending until they open their link, \
-             and entries not confirmed within 7 days are removed",
-            mail.mailer.describe()
-        );
     }
     Ok(())
 }
 
-/// The welcome mail with its confirmation link, in the owner's language.
-struct Welcome {
-    mailer: Mailer,
-    composer: Composer,
-}
-
-impl Welcome {
-    async fn send(&self, owner: &OwnerEntry, token: Option<&str>) -> Result<(), MailError> {
-        let Some(token) = token else {
-            return Err(MailError::Build("no confirmation link was issued".into()));
-        };
-        let r = &owner.registration;
-        let mail = OwnerMail::Welcome {
-            name: &r.name,
-            token,
-        };
-        self.mailer
-            .send(&r.email, &self.composer.compose(r.language, mail))
-            .await
+/// Sends the welcome mails the import queued (and whatever else is due), and says what became
+/// of them. A relay that is down loses nothing: the mails wait in the outbox.
+async fn send_welcomes(
+    db: &canvass_db::Database,
+    mailer: &canvass_mail::Mailer,
+    keys: &ContactKeyRing,
+    queued: u64,
+) -> anyhow::Result<()> {
+    let options = SendOptions::default();
+    let never = std::sync::atomic::AtomicBool::new(false);
+    let report = sender::send_due(db, mailer, keys, options, &|_: Outcome| {}, &never).await?;
+    let client = db.client().await?;
+    let waiting = canvass_db::outbox::backlog(&**client).await?;
+    eprintln!(
+        "{queued} welcome e-mails queued, {} sent now ({}), {waiting} waiting in the outbox; the \
+         owners stay pending until they open their link, and entries not confirmed within 7 \
+         days are removed",
+        report.sent,
+        mailer.describe()
+    );
+    if waiting > 0 {
+        eprintln!(
+            "the waiting mails go out when the relay takes them: `canvass serve` sends them, or \
+             run `canvass mail send` (check the settings with `canvass mail test`)"
+        );
     }
+    Ok(())
 }
 
 /// The place, or why the row is refused. `had_coordinates`: the row gave its own.
@@ -544,13 +524,6 @@ fn report(plan: &Plan, tally: &Tally, skipped_rows: &[u64]) {
     );
     if plan.trusted && tally.imported > 0 {
         eprintln!("the registrations are active (--trusted); no e-mail was sent");
-    }
-    if let Some(error) = &tally.stopped {
-        eprintln!(
-            "stopped: no welcome e-mail of a whole batch could be sent ({error}); check the mail \
-             settings (`canvass mail test`) and import the file again: owners already imported \
-             are skipped"
-        );
     }
     if tally.imported == 0 && tally.skipped == 0 {
         eprintln!(

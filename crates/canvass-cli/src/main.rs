@@ -145,11 +145,10 @@ pub async fn open_database(
 /// The mailer from the global flags: SMTP when configured, else the outbox folder.
 pub fn mailer(global: &GlobalArgs) -> anyhow::Result<canvass_mail::Mailer> {
     let outbox = global.data_dir.join("outbox");
-    Ok(canvass_mail::Mailer::new(
-        &global.mail_from,
-        global.smtp_url.as_deref(),
-        &outbox,
-    )?)
+    Ok(
+        canvass_mail::Mailer::new(&global.mail_from, global.smtp_url.as_deref(), &outbox)?
+            .with_reply_to(global.mail_reply_to.as_deref())?,
+    )
 }
 
 /// The intake's settings from the flags of `serve` and `import registrations`, checked before

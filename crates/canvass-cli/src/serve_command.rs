@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use canvass_db::connect::PoolOptions;
@@ -11,6 +12,10 @@ use canvass_server::{AppParts, AppState, Limits, Metrics};
 use tokio::sync::watch;
 
 use crate::cli::{GlobalArgs, ServeArgs};
+
+/// How long a stopping server waits for its mail sender to settle the messages in flight
+/// (an SMTP exchange that hangs is cut after lettre's own timeout).
+const MAIL_STOP_WAIT: Duration = Duration::from_secs(15);
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCode> {
     let public_url = args
@@ -51,6 +56,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
     let state = AppState::new(AppParts {
         public,
         mailer: Arc::new(mailer),
+        mail_wake: Arc::default(),
         db: db.clone(),
         metrics: Metrics::new()?,
         sessions: canvass_server::SessionSettings {
@@ -90,6 +96,14 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         request_timeout: Duration::from_secs(args.request_timeout),
     };
     let sync = tokio::spawn(canvass_server::sync::keep_in_sync(state.clone()));
+    let mail_stop = Arc::new(AtomicBool::new(false));
+    let mut mail = tokio::spawn(canvass_server::mail_sender::send_mail(
+        state.clone(),
+        args.mail.options(None),
+        Duration::from_secs(args.mail_poll),
+        mail_stop.clone(),
+    ));
+    let mail_wake = state.mail_wake.clone();
     let app = canvass_server::router(state, limits);
     let address = listener.local_addr()?;
     println!("Canvass listening on http://{address}");
@@ -111,7 +125,22 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<ExitCod
         }
     };
     let served = canvass_server::serve(listener, app, shutdown).await;
-    for task in [purger, sync, unconfirmed] {
+    // Let the sender settle the messages in flight: one the relay took but that was not yet
+    // recorded would be sent again by the next sender.
+    mail_stop.store(true, Ordering::SeqCst);
+    mail_wake.notify_one();
+    let mut tasks = vec![purger, sync, unconfirmed];
+    // A finished JoinHandle must not be polled again, so it is only kept when still running.
+    if tokio::time::timeout(MAIL_STOP_WAIT, &mut mail)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "the mail sender did not stop in time; messages in flight may be sent again"
+        );
+        tasks.push(mail);
+    }
+    for task in tasks {
         task.abort();
         let _ = task.await;
     }

@@ -12,8 +12,11 @@ const SELECT_STALE: &str =
 const UPDATE_SEALED: &str = "UPDATE contacts SET key_id = $2, name_sealed = $3, email_sealed = $4,
      phone_sealed = $5, business_name_sealed = $6, notes_sealed = $7, email_hash = $8
      WHERE registration_id = $1";
+// Messages waiting in the mail outbox are sealed too: a generation they use is not pruned
+// until they are sent (the seal is erased then).
 const USED_KEY_IDS: &str =
-    "SELECT key_id FROM contacts UNION SELECT totp_key_id FROM users WHERE totp_key_id IS NOT NULL";
+    "SELECT key_id FROM contacts UNION SELECT totp_key_id FROM users WHERE totp_key_id IS NOT NULL
+     UNION SELECT key_id FROM mail_outbox WHERE key_id IS NOT NULL";
 const SELECT_STALE_TOTP: &str =
     "SELECT id, totp_key_id, totp_sealed, totp_pending_sealed FROM users
      WHERE totp_key_id IS NOT NULL AND totp_key_id <> $1 FOR UPDATE";
@@ -107,7 +110,7 @@ pub async fn reseal_totp(
     Ok(rows.len() as u64)
 }
 
-/// Key ids some contact or TOTP secret is still sealed under.
+/// Key ids some contact, TOTP secret or waiting mail is still sealed under.
 pub async fn used_key_ids(client: &impl GenericClient) -> Result<Vec<String>, DbError> {
     let rows = client
         .query(USED_KEY_IDS, &[])

@@ -10,7 +10,7 @@
 
 use canvass_geo::LonLat;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use tokio_postgres::{Client, GenericClient};
+use tokio_postgres::{Client, GenericClient, Transaction};
 
 use canvass_model::contact_seal::{ContactKey, ContactKeyRing};
 use canvass_model::submission::NewRegistration;
@@ -160,25 +160,22 @@ pub enum Admission {
 }
 
 /// Takes in one registration from the public form: placed, recognised or stored pending with
-/// its contact sealed under the ring's current key.
+/// its contact sealed under the ring's current key. Call it in a transaction that also queues
+/// the owner's mail, so that neither is kept without the other.
 pub async fn admit(
-    client: &mut Client,
+    client: &impl GenericClient,
     keys: &ContactKeyRing,
     settings: &IntakeSettings,
     registration: &NewRegistration,
 ) -> Result<Admission, DbError> {
-    let location = match place(&*client, &registration.address, registration.pin).await? {
+    let location = match place(client, &registration.address, registration.pin).await? {
         Placed::At(at) => at,
         problem => return Ok(Admission::Unplaced(problem)),
     };
-    if let Some(id) = registrations::find_by_email(&*client, keys, &registration.email).await? {
-        let manage_token = registrations::issue(
-            &*client,
-            id,
-            TokenPurpose::Manage,
-            registrations::MANAGE_TTL,
-        )
-        .await?;
+    if let Some(id) = registrations::find_by_email(client, keys, &registration.email).await? {
+        let manage_token =
+            registrations::issue(client, id, TokenPurpose::Manage, registrations::MANAGE_TTL)
+                .await?;
         return Ok(Admission::AlreadyRegistered { id, manage_token });
     }
     let intake = Intake {
@@ -186,8 +183,9 @@ pub async fn admit(
         consent_version: settings.consent_version(),
         status: RegistrationStatus::Pending,
     };
+    let sites = vec![(registration.address.as_str(), location); registration.cameras.len()];
     let (id, confirm_token) =
-        registrations::create(client, keys.current(), registration, location, intake).await?;
+        registrations::insert(client, keys.current(), registration, &sites, intake).await?;
     Ok(Admission::Created { id, confirm_token })
 }
 
@@ -200,11 +198,12 @@ pub struct OwnerSites<'a> {
     pub sites: &'a [(String, LonLat)],
 }
 
-/// Takes in a batch of owners from `canvass import registrations` in one transaction, with one
-/// audit row naming the file: pending (with confirmation tokens) or, for entries the
-/// department already verified, active. Returns each owner's id and token, in order.
+/// Takes in a batch of owners from `canvass import registrations` in the caller's transaction
+/// (which queues their welcome mails before it commits), with one audit row naming the file:
+/// pending (with confirmation tokens) or, for entries the department already verified,
+/// active. Returns each owner's id and token, in order.
 pub async fn admit_batch(
-    client: &mut Client,
+    tx: &Transaction<'_>,
     key: &ContactKey,
     settings: &IntakeSettings,
     status: RegistrationStatus,
@@ -216,21 +215,14 @@ pub async fn admit_batch(
         consent_version: settings.consent_version(),
         status,
     };
-    let tx = client
-        .transaction()
-        .await
-        .map_err(DbError::pg("begin an import batch"))?;
     let created: Vec<(i64, Option<String>)> = stream::iter(owners)
-        .map(|owner| {
-            let tx = &tx;
-            async move {
-                let sites: Vec<Site> = owner
-                    .sites
-                    .iter()
-                    .map(|(address, location)| (address.as_str(), *location))
-                    .collect();
-                registrations::insert(tx, key, owner.registration, &sites, intake).await
-            }
+        .map(|owner| async move {
+            let sites: Vec<Site> = owner
+                .sites
+                .iter()
+                .map(|(address, location)| (address.as_str(), *location))
+                .collect();
+            registrations::insert(tx, key, owner.registration, &sites, intake).await
         })
         .buffered(PIPELINE)
         .try_collect()
@@ -244,17 +236,8 @@ pub async fn admit_batch(
             "status": status.as_str(),
             "cameras": cameras,
         }));
-    audit::record(&tx, &event).await?;
-    tx.commit()
-        .await
-        .map_err(DbError::pg("commit an import batch"))?;
+    audit::record(tx, &event).await?;
     Ok(created)
-}
-
-/// Takes back a pending registration whose owner could not be mailed: without the mail it can
-/// never be confirmed.
-pub async fn withdraw(client: &impl GenericClient, id: i64) -> Result<(), DbError> {
-    registrations::delete_pending(client, id).await.map(drop)
 }
 
 #[cfg(test)]

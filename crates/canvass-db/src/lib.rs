@@ -9,6 +9,7 @@
 //!   contact disclosure, streaming exports).
 //! - [`demo`]: deterministic synthetic data for a Concord-sized city.
 //! - [`intake`]: registration intake, shared by the public form and the bulk import.
+//! - [`outbox`]: the mail outbox: every owner message, queued, claimed, settled.
 //! - [`server_secrets`]: secrets every `serve` replica shares (the cursor-sealing key).
 //! - [`places`]: imported address points and the jurisdiction; geocoding and the boundary test.
 //! - `testing` (feature): one throwaway cluster per test run, a fresh database per test.
@@ -27,6 +28,7 @@ pub mod features;
 pub mod footage_requests;
 pub mod intake;
 pub mod migrate;
+pub mod outbox;
 mod pg_binaries;
 pub mod places;
 pub mod registrations;

@@ -24,6 +24,8 @@ pub const CONFIRM_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 pub const MANAGE_TTL: Duration = Duration::from_secs(3600);
 /// How long the session a manage link opens lasts.
 pub const OWNER_SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+/// How long the one-click opt-out link of a mail's List-Unsubscribe header works.
+pub const OPT_OUT_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// Unconfirmed registrations older than this are deleted.
 pub const PURGE_AFTER: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -36,6 +38,8 @@ pub enum TokenPurpose {
     Manage,
     /// The short session a manage link opens (a cookie).
     Session,
+    /// Opts out in one click (a mail's List-Unsubscribe, RFC 8058).
+    OptOut,
 }
 
 impl TokenPurpose {
@@ -44,6 +48,7 @@ impl TokenPurpose {
             TokenPurpose::Confirm => "confirm",
             TokenPurpose::Manage => "manage",
             TokenPurpose::Session => "session",
+            TokenPurpose::OptOut => "optout",
         }
     }
 }
@@ -75,6 +80,8 @@ const INSERT_TOKEN: &str =
 const TAKE_TOKEN: &str = "UPDATE owner_tokens SET used_at = now()
     WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
     RETURNING registration_id";
+const PEEK_TOKEN: &str = "SELECT registration_id FROM owner_tokens
+    WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()";
 const SESSION_REGISTRATION: &str = "SELECT t.registration_id FROM owner_tokens t
     JOIN registrations r ON r.id = t.registration_id
     WHERE t.token_hash = $1 AND t.purpose = 'session' AND t.expires_at > now()
@@ -108,7 +115,6 @@ const OPT_OUT: &str = "UPDATE registrations SET status = 'opted_out', opted_out_
     WHERE id = $1 AND status <> 'opted_out'";
 const PURGE: &str = "DELETE FROM registrations WHERE status = 'pending'
     AND created_at < now() - make_interval(secs => $1)";
-const DELETE_PENDING: &str = "DELETE FROM registrations WHERE id = $1 AND status = 'pending'";
 const PURGE_TOKENS: &str = "DELETE FROM owner_tokens WHERE expires_at < now() - interval '1 day'";
 const ANALYZE_REGISTRY: &str = "ANALYZE registrations, contacts, cameras, owner_tokens";
 /// Session-level: held by the connection until released or closed.
@@ -292,6 +298,19 @@ pub async fn take(
         .query_opt(TAKE_TOKEN, &[&token_hash(token), &purpose.as_str()])
         .await
         .map_err(DbError::pg("use owner link"))?
+        .map(|row| row.get(0)))
+}
+
+/// The registration a link token would act on, without using it (the page a GET shows).
+pub async fn peek(
+    client: &impl GenericClient,
+    token: &str,
+    purpose: TokenPurpose,
+) -> Result<Option<i64>, DbError> {
+    Ok(client
+        .query_opt(PEEK_TOKEN, &[&token_hash(token), &purpose.as_str()])
+        .await
+        .map_err(DbError::pg("look up owner link"))?
         .map(|row| row.get(0)))
 }
 
@@ -604,19 +623,16 @@ pub async fn set_paused(
         == 1)
 }
 
-/// Opts out: deletes the contact, the cameras (the triggers leave a tombstone per camera in
-/// `changes`) and every link, and marks the registration opted out. Returns the owner's
-/// e-mail and language for the receipt, read before deletion.
+/// Opts out, in the caller's transaction: deletes the contact, the cameras (the triggers leave
+/// a tombstone per camera in `changes`), every link and every mail still waiting for the
+/// owner, and marks the registration opted out. Returns the owner's e-mail and language for
+/// the receipt, read before deletion; `None` when it was already opted out or is unknown.
 pub async fn opt_out(
-    client: &mut Client,
+    tx: &impl GenericClient,
     keys: &ContactKeyRing,
     id: i64,
 ) -> Result<Option<(String, Language)>, DbError> {
-    let tx = client
-        .transaction()
-        .await
-        .map_err(DbError::pg("begin opt-out"))?;
-    let receipt = load(&tx, keys, id)
+    let receipt = load(tx, keys, id)
         .await?
         .map(|r| (r.details.email, r.details.language));
     tx.execute(DELETE_CAMERAS, &[&id])
@@ -628,11 +644,11 @@ pub async fn opt_out(
     tx.execute(END_SESSIONS, &[&id])
         .await
         .map_err(DbError::pg("end owner links"))?;
+    crate::outbox::cancel_pending(tx, id).await?;
     let changed = tx
         .execute(OPT_OUT, &[&id])
         .await
         .map_err(DbError::pg("opt out"))?;
-    tx.commit().await.map_err(DbError::pg("commit opt-out"))?;
     Ok(receipt.filter(|_| changed == 1))
 }
 
@@ -647,15 +663,6 @@ pub async fn purge_unconfirmed(client: &impl GenericClient) -> Result<u64, DbErr
         .await
         .map_err(DbError::pg("purge expired links"))?;
     Ok(purged)
-}
-
-/// Takes back a pending registration whose confirmation mail could not be sent.
-pub async fn delete_pending(client: &impl GenericClient, id: i64) -> Result<bool, DbError> {
-    Ok(client
-        .execute(DELETE_PENDING, &[&id])
-        .await
-        .map_err(DbError::pg("delete pending registration"))?
-        == 1)
 }
 
 /// Takes the bulk-import lock on this connection; `false` when another import holds it. Two

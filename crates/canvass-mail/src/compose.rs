@@ -15,6 +15,9 @@ pub enum OwnerLink<'a> {
     Confirm(&'a str),
     /// `/manage/{token}`: opens the manage page once.
     Manage(&'a str),
+    /// `/optout/{token}`: the one-click opt-out of a mail's List-Unsubscribe header; a GET
+    /// shows a button, only a POST acts.
+    OptOut(&'a str),
 }
 
 /// Every message sent to an owner.
@@ -131,6 +134,7 @@ impl Composer {
         let (page, token) = match link {
             OwnerLink::Confirm(token) => ("confirm", token),
             OwnerLink::Manage(token) => ("manage", token),
+            OwnerLink::OptOut(token) => ("optout", token),
         };
         format!(
             "{}/{page}/{token}?lang={}",
@@ -189,6 +193,52 @@ impl Composer {
         all.extend(args);
         message(&self.messages, language, prefix, &all)
     }
+}
+
+/// The HTML part of a message: its text, escaped, paragraph by paragraph, with each link
+/// (every link is a line of its own in the texts) made clickable. Built from the text so that
+/// the two parts can never say different things.
+pub fn html(text: &str) -> String {
+    let mut out = String::from(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head>\
+         <body style=\"font-family:sans-serif;line-height:1.4\">",
+    );
+    for paragraph in text.split("\n\n").filter(|p| !p.trim().is_empty()) {
+        out.push_str("<p>");
+        let lines: Vec<String> = paragraph
+            .lines()
+            .map(|line| {
+                let trimmed = line.trim();
+                if (trimmed.starts_with("https://") || trimmed.starts_with("http://"))
+                    && !trimmed.contains(char::is_whitespace)
+                {
+                    let url = escape(trimmed);
+                    format!("<a href=\"{url}\">{url}</a>")
+                } else {
+                    escape(line)
+                }
+            })
+            .collect();
+        out.push_str(&lines.join("<br>\n"));
+        out.push_str("</p>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The message `canvass mail test` sends, to check the mail settings end to end.
@@ -307,6 +357,17 @@ mod tests {
                 .text
                 .contains("https://cameras.example.gov/confirm/t2?lang=en")
         );
+    }
+
+    #[test]
+    fn html_part_escapes_and_links() {
+        let page = html("Hello <Ana> & co\n\nOpen:\nhttps://x.example/confirm/t?lang=en\n");
+        assert!(page.contains("Hello &lt;Ana&gt; &amp; co"), "{page}");
+        assert!(
+            page.contains("<a href=\"https://x.example/confirm/t?lang=en\">"),
+            "{page}"
+        );
+        assert_eq!(page.matches("<p>").count(), 2, "{page}");
     }
 
     #[test]

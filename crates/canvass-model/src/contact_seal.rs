@@ -67,6 +67,8 @@ pub enum ContactField {
     Notes,
     /// A user's TOTP secret (the id is the user's, not a registration's).
     TotpSecret,
+    /// A message waiting in the mail outbox (recipient, subject, text, links).
+    Mail,
 }
 
 impl ContactField {
@@ -78,6 +80,7 @@ impl ContactField {
             ContactField::BusinessName => "business_name",
             ContactField::Notes => "notes",
             ContactField::TotpSecret => "totp",
+            ContactField::Mail => "mail",
         }
     }
 }

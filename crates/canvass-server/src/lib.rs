@@ -10,6 +10,7 @@ mod api_key_cache;
 mod contact_key_ring;
 mod edge;
 mod http;
+pub mod mail_sender;
 mod map;
 mod metrics;
 mod ogc;

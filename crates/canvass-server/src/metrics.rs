@@ -1,4 +1,5 @@
-//! Prometheus metrics: request counts and latency per route, database reachability.
+//! Prometheus metrics: request counts and latency per route, database reachability, the tile
+//! index, and the mail outbox (backlog, sent, retried, failed).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -38,6 +39,14 @@ pub struct MetricSet {
     pub tile_index_cameras: IntGauge,
     /// Batches of changes applied to the tile index.
     pub tile_index_updates: prometheus::IntCounter,
+    /// Owner messages waiting in the outbox (due now or later).
+    pub mail_backlog: IntGauge,
+    /// Owner messages accepted by the relay.
+    pub mail_sent: IntCounter,
+    /// Owner messages that failed transiently and wait for another attempt.
+    pub mail_retried: IntCounter,
+    /// Owner messages refused for good or given up (their entries await review).
+    pub mail_failed: IntCounter,
 }
 
 impl Metrics {
@@ -75,6 +84,19 @@ impl Metrics {
             "tile_index_updates_total",
             "Batches of camera changes applied to the tile index",
         )?;
+        let mail_backlog = IntGauge::new(
+            "mail_outbox_backlog",
+            "Owner messages waiting in the outbox, due now or later",
+        )?;
+        let mail = IntCounterVec::new(
+            Opts::new(
+                "mail_messages_total",
+                "Owner messages settled by this process's outbox sender, by outcome",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(mail_backlog.clone()))?;
+        registry.register(Box::new(mail.clone()))?;
         registry.register(Box::new(tile_cache.clone()))?;
         registry.register(Box::new(tile_index_cameras.clone()))?;
         registry.register(Box::new(tile_index_updates.clone()))?;
@@ -91,6 +113,10 @@ impl Metrics {
             tile_cache_misses: tile_cache.with_label_values(&["miss"]),
             tile_index_cameras,
             tile_index_updates,
+            mail_backlog,
+            mail_sent: mail.with_label_values(&["sent"]),
+            mail_retried: mail.with_label_values(&["retried"]),
+            mail_failed: mail.with_label_values(&["failed"]),
         })))
     }
 

@@ -58,8 +58,10 @@ pub struct AppParts {
     pub tiles: Arc<TileService>,
     /// The department, the public pages' words and their form rate limit.
     pub public: Arc<PublicSettings>,
-    /// Outgoing mail.
+    /// Outgoing mail: the outbox sender's transport (handlers only queue).
     pub mailer: Arc<canvass_mail::Mailer>,
+    /// Wakes the outbox sender when a notification says a message was queued.
+    pub mail_wake: Arc<tokio::sync::Notify>,
     /// The OGC API's base URL and cursor key.
     pub ogc: Arc<OgcSettings>,
     /// The department's case-number format, which every canvass must match.
@@ -117,7 +119,6 @@ impl FromRef<AppState> for PublicState {
             db: state.db.clone(),
             settings: state.public.clone(),
             contact_keys: state.contact_keys.clone(),
-            mailer: state.mailer.clone(),
             secure_cookies: state.sessions.secure_cookies,
         }
     }
@@ -150,7 +151,6 @@ impl FromRef<AppState> for CanvassState {
             keys: state.contact_keys.clone(),
             tiles: state.tiles.clone(),
             case_numbers: state.case_numbers.clone(),
-            mailer: state.mailer.clone(),
             public: state.public.clone(),
         }
     }

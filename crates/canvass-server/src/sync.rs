@@ -1,11 +1,12 @@
 //! What this server does beside the tile index when the database announces something: the
 //! follower ([`canvass_tiles::follow_changes`]) keeps the index current, and on the same
-//! connection this process drops its API-key cache when a key changes and records the index's
-//! size in its metrics.
+//! connection this process drops its API-key cache when a key changes, wakes its mail outbox
+//! sender when a message was queued, and records the index's size in its metrics.
 
 use canvass_tiles::{FollowerHooks, follow_changes};
 
 use crate::AppState;
+use crate::mail_sender;
 
 const ACCESS: &str = "canvass_access";
 
@@ -21,17 +22,20 @@ struct ServerHooks<'a> {
 
 impl FollowerHooks for ServerHooks<'_> {
     fn channels(&self) -> &[&'static str] {
-        &[ACCESS]
+        &[ACCESS, mail_sender::CHANNEL]
     }
 
     fn listening(&self) {
-        // Key changes may have been missed while not listening.
+        // Key changes and queued mail may have been missed while not listening.
         self.state.key_cache.clear();
+        self.state.mail_wake.notify_one();
     }
 
     fn notified(&self, channel: &str) {
         if channel == ACCESS {
             self.state.key_cache.clear();
+        } else if channel == mail_sender::CHANNEL {
+            self.state.mail_wake.notify_one();
         }
     }
 

@@ -57,7 +57,7 @@ pub const MAX_DEMO_CAMERAS: u64 = 5_000_000;
 const COUNT_REGISTRATIONS: &str = "SELECT count(*) FROM registrations";
 const WIPE_REGISTRY: &str = "TRUNCATE registrations, contacts, cameras, address_points, streets, \
      jurisdiction, canvasses, canvass_camera_status, canvass_camera_history, footage_requests, \
-     footage_request_owners, owner_tokens, changes \
+     footage_request_owners, owner_tokens, mail_outbox, changes \
      RESTART IDENTITY";
 const INSERT_JURISDICTION: &str = "INSERT INTO jurisdiction (name, boundary, source) \
      VALUES ($1, ST_Multi(ST_GeomFromText($2, 4326)), 'demo')";

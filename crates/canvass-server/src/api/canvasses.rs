@@ -61,8 +61,6 @@ pub(crate) struct CanvassState {
     pub tiles: Arc<TileService>,
     /// The department's case-number format.
     pub case_numbers: Arc<CaseNumberPattern>,
-    /// Sends footage requests.
-    pub mailer: Arc<canvass_mail::Mailer>,
     /// The department (its name and phone), both languages' words and the owner-mail
     /// composer: for the printed sheet and the footage-request mails.
     pub public: Arc<PublicSettings>,

@@ -71,6 +71,11 @@ where
         )
         .route("/manage/{token}", Public, get(owner::manage_link))
         .route(
+            "/optout/{token}",
+            Public,
+            get(owner::optout_link).post(owner::optout_post),
+        )
+        .route(
             "/manage/entry",
             Public,
             get(owner::entry).post(owner::entry_action),

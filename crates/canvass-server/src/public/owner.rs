@@ -7,10 +7,13 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_db::DbError;
 use canvass_db::footage_requests;
 use canvass_db::intake::{Placed, place};
 use canvass_db::registrations::{self, OwnedRegistration, TokenPurpose};
-use canvass_mail::OwnerMail;
+use canvass_mail::outbox::{Purpose, ToQueue, queue};
+use canvass_mail::{MailError, OwnerMail};
+use canvass_model::contact_seal::ContactKeyRing;
 use canvass_model::submission::{CameraInput, NewRegistration, SubmissionInput, normalise_email};
 use canvass_model::{Language, RegistrationStatus};
 use chrono::NaiveDate;
@@ -98,6 +101,132 @@ fn manage_form(
     layout::public_page(s, lang, &s.t(lang, "manage-heading"), &body, "/manage", &[])
 }
 
+/// Opts registration `id` out and queues the receipt, in one transaction: the receipt's copy
+/// of the address is sealed in the outbox until it is sent, the contact itself is gone.
+async fn opt_out(
+    state: &PublicState,
+    client: &mut tokio_postgres::Client,
+    keys: &ContactKeyRing,
+    id: i64,
+) -> Result<(), MailError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin opt-out"))?;
+    if let Some((email, owner_language)) = registrations::opt_out(&tx, keys, id).await? {
+        let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
+        let item = ToQueue {
+            registration_id: id,
+            to: &email,
+            language: owner_language,
+            mail: OwnerMail::OptOutReceipt { date: &date },
+            purpose: Purpose::OptOut,
+        };
+        if !email.is_empty() {
+            queue(&tx, &state.settings.composer, keys.current(), item).await?;
+        }
+    }
+    tx.commit().await.map_err(DbError::pg("commit opt-out"))?;
+    Ok(())
+}
+
+/// `GET /optout/{token}`: the one-click opt-out link of a mail's List-Unsubscribe header,
+/// opened in a browser. Mail scanners follow links, so this only shows what would happen and a
+/// button; the link is not used up.
+pub(crate) async fn optout_link(
+    State(state): State<PublicState>,
+    Path(token): Path<String>,
+    PageLanguage {
+        language: lang,
+        remember,
+    }: PageLanguage,
+) -> Response {
+    let s = &state.settings;
+    let valid = async {
+        let client = state.db.client().await?;
+        registrations::peek(&**client, &token, TokenPurpose::OptOut).await
+    }
+    .await;
+    match valid {
+        Ok(Some(_)) => {
+            let t = |id: &str| escape(&s.t(lang, id));
+            let body = format!(
+                "<h1>{}</h1><p>{}</p><form method=\"post\" action=\"/optout/{}?lang={}\">\
+                 <div class=\"actions\"><button class=\"danger\">{}</button></div></form>",
+                t("optout-heading"),
+                t("optout-body"),
+                escape(&token),
+                lang.as_str(),
+                t("optout-confirm"),
+            );
+            let page =
+                layout::public_page(s, lang, &s.t(lang, "optout-heading"), &body, "/manage", &[]);
+            no_store(html(StatusCode::OK, page, lang, remember))
+        }
+        Ok(None) => message(
+            s,
+            lang,
+            StatusCode::NOT_FOUND,
+            ("link-invalid-heading", "link-invalid-body"),
+            "/manage",
+            remember,
+        ),
+        Err(e) => refuse(s, lang, Refusal::unavailable(e), "/manage", remember),
+    }
+}
+
+/// `POST /optout/{token}`: opts out, from the button of [`optout_link`] or from a mail
+/// program's one-click unsubscribe (RFC 8058: `List-Unsubscribe=One-Click`, no cookies, so no
+/// form token either: the single-use link is the credential). The body is not read.
+pub(crate) async fn optout_post(
+    State(state): State<PublicState>,
+    Path(token): Path<String>,
+    PageLanguage { language: lang, .. }: PageLanguage,
+) -> Response {
+    let s = &state.settings;
+    let done = async {
+        let mut client = state.db.client().await?;
+        let keys = state.contact_keys.ring();
+        let Some(id) = registrations::take(&**client, &token, TokenPurpose::OptOut).await? else {
+            return Ok::<_, MailError>(false);
+        };
+        opt_out(&state, &mut client, &keys, id).await?;
+        Ok(true)
+    }
+    .await;
+    match done {
+        Ok(true) => message(
+            s,
+            lang,
+            StatusCode::OK,
+            ("optout-done-heading", "optout-done-body"),
+            "/manage",
+            false,
+        ),
+        Ok(false) => message(
+            s,
+            lang,
+            StatusCode::NOT_FOUND,
+            ("link-invalid-heading", "link-invalid-body"),
+            "/manage",
+            false,
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "one-click opt-out failed");
+            refuse(
+                s,
+                lang,
+                Refusal::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "try again later".to_owned(),
+                ),
+                "/manage",
+                false,
+            )
+        }
+    }
+}
+
 /// `GET /manage`: asks for the e-mail address.
 pub(crate) async fn manage(
     State(state): State<PublicState>,
@@ -117,7 +246,8 @@ pub(crate) async fn manage(
 }
 
 /// `POST /manage`: e-mails a single-use link when the address is registered. The answer is the
-/// same either way, so the form reveals nobody's registration.
+/// same either way, and given before the address is even looked up, so the form reveals
+/// nobody's registration, not even by its timing.
 pub(crate) async fn manage_request(
     State(state): State<PublicState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -176,49 +306,50 @@ pub(crate) async fn manage_request(
             );
         }
     };
-    let sent = async {
-        let client = state.db.client().await.map_err(|e| e.to_string())?;
-        let keys = state.contact_keys.ring();
-        let Some(id) = registrations::find_by_email(&**client, &keys, &normalised)
-            .await
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(());
-        };
-        let owner_language = registrations::language(&**client, id)
-            .await
-            .map_err(|e| e.to_string())?
-            .unwrap_or(lang);
-        let token = registrations::issue(
-            &**client,
-            id,
-            TokenPurpose::Manage,
-            registrations::MANAGE_TTL,
-        )
-        .await
-        .map_err(|e| e.to_string())?;
-        let message = s
-            .composer
-            .compose(owner_language, OwnerMail::ManageLink { token: &token });
-        state
-            .mailer
-            .send(&normalised, &message)
-            .await
-            .map_err(|e| e.to_string())
-    }
-    .await;
-    match sent {
-        Ok(()) => answer(StatusCode::OK, Some(s.t(lang, "manage-sent")), "", None),
-        Err(e) => {
-            tracing::warn!(error = %e, "manage link not sent");
-            answer(
-                StatusCode::SERVICE_UNAVAILABLE,
-                None,
-                &email,
-                Some(s.t(lang, "problem-unavailable")),
-            )
+    // The look-up and the queueing happen after the answer, so that the answer's content and
+    // its time are the same for a registered and an unknown address.
+    let work = state.clone();
+    tokio::spawn(async move {
+        if let Err(e) = queue_manage_link(&work, &normalised, lang).await {
+            tracing::warn!(error = %e, "manage link not queued");
         }
-    }
+    });
+    answer(StatusCode::OK, Some(s.t(lang, "manage-sent")), "", None)
+}
+
+/// Queues a manage link for the owner of `email`, if it is registered: the link and its mail
+/// are kept together or not at all.
+async fn queue_manage_link(
+    state: &PublicState,
+    email: &str,
+    lang: Language,
+) -> Result<(), MailError> {
+    let mut client = state.db.client().await?;
+    let keys = state.contact_keys.ring();
+    let Some(id) = registrations::find_by_email(&**client, &keys, email).await? else {
+        return Ok(());
+    };
+    let owner_language = registrations::language(&**client, id)
+        .await?
+        .unwrap_or(lang);
+    let tx = client
+        .transaction()
+        .await
+        .map_err(DbError::pg("begin a manage link"))?;
+    let token =
+        registrations::issue(&*tx, id, TokenPurpose::Manage, registrations::MANAGE_TTL).await?;
+    let item = ToQueue {
+        registration_id: id,
+        to: email,
+        language: owner_language,
+        mail: OwnerMail::ManageLink { token: &token },
+        purpose: Purpose::OnRequest(chrono::Utc::now()),
+    };
+    queue(&*tx, &state.settings.composer, keys.current(), item).await?;
+    tx.commit()
+        .await
+        .map_err(DbError::pg("commit a manage link"))?;
+    Ok(())
 }
 
 /// `GET /manage/{token}`: uses the link once and opens a short owner session.
@@ -643,17 +774,8 @@ pub(crate) async fn entry_action(
                 &owned,
             )
         }
-        Some(Action::OptOut) => match registrations::opt_out(&mut client, &keys, id).await {
-            Ok(receipt) => {
-                if let Some((email, owner_language)) = receipt {
-                    let date = chrono::Utc::now().format("%Y-%m-%d").to_string();
-                    let receipt = s
-                        .composer
-                        .compose(owner_language, OwnerMail::OptOutReceipt { date: &date });
-                    if let Err(e) = state.mailer.send(&email, &receipt).await {
-                        tracing::warn!(error = %e, "opt-out receipt not sent");
-                    }
-                }
+        Some(Action::OptOut) => match opt_out(&state, &mut client, &keys, id).await {
+            Ok(()) => {
                 let mut response = message(
                     s,
                     lang,

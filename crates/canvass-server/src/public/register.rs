@@ -6,8 +6,11 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use canvass_db::DbError;
 use canvass_db::intake::{self, Admission};
+use canvass_mail::MailError;
 use canvass_mail::OwnerMail;
+use canvass_mail::outbox::{Purpose, ToQueue, queue};
 use canvass_model::Language;
 use canvass_model::submission::{CameraInput, SubmissionInput};
 
@@ -148,46 +151,61 @@ pub(crate) async fn register_submit(
         Err(e) => return answer::refuse(s, lang, Refusal::unavailable(e), "/register", false),
     };
     let keys = state.contact_keys.ring();
-    let (mail, created) = match intake::admit(&mut client, &keys, &s.intake, &registration).await {
+    // The entry and its mail are stored together or not at all; the mail leaves later, from
+    // the outbox, so the answer never waits on SMTP and is the same for a known address.
+    let admitted = async {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(DbError::pg("begin registration"))?;
+        let admission = intake::admit(&*tx, &keys, &s.intake, &registration).await?;
+        let (registration_id, mail, purpose) = match &admission {
+            Admission::Unplaced(_)
+            | Admission::Created {
+                confirm_token: None,
+                ..
+            } => {
+                return Ok::<_, MailError>(admission);
+            }
+            Admission::AlreadyRegistered { id, manage_token } => (
+                *id,
+                OwnerMail::AlreadyRegistered {
+                    token: manage_token,
+                },
+                Purpose::OnRequest(chrono::Utc::now()),
+            ),
+            Admission::Created {
+                id,
+                confirm_token: Some(token),
+            } => (
+                *id,
+                OwnerMail::Confirmation {
+                    name: &registration.name,
+                    token,
+                },
+                Purpose::Registration,
+            ),
+        };
+        let item = ToQueue {
+            registration_id,
+            to: &registration.email,
+            language: registration.language,
+            mail,
+            purpose,
+        };
+        queue(&*tx, &s.composer, keys.current(), item).await?;
+        tx.commit()
+            .await
+            .map_err(DbError::pg("commit registration"))?;
+        Ok(admission)
+    }
+    .await;
+    match admitted {
         Ok(Admission::Unplaced(problem)) => {
             let feedback = location_feedback(s, lang, problem);
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback).await;
+            refuse(StatusCode::UNPROCESSABLE_ENTITY, &posted.input, feedback).await
         }
-        Ok(Admission::AlreadyRegistered { manage_token, .. }) => (Ok(manage_token), None),
-        Ok(Admission::Created {
-            id,
-            confirm_token: Some(token),
-        }) => (Ok(token), Some(id)),
-        Ok(Admission::Created { .. }) => return sent(lang),
-        Err(e) => (Err(e.to_string()), None),
-    };
-    let outcome = match mail {
-        Ok(token) => {
-            let mail = match created {
-                Some(_) => OwnerMail::Confirmation {
-                    name: &registration.name,
-                    token: &token,
-                },
-                None => OwnerMail::AlreadyRegistered { token: &token },
-            };
-            let message = s.composer.compose(registration.language, mail);
-            match state.mailer.send(&registration.email, &message).await {
-                Ok(()) => Ok(()),
-                Err(e) => {
-                    // Without the mail the entry can never be confirmed: take it back.
-                    if let Some(id) = created
-                        && let Err(undo) = intake::withdraw(&**client, id).await
-                    {
-                        tracing::warn!(error = %undo, "unmailed registration not taken back");
-                    }
-                    Err(e.to_string())
-                }
-            }
-        }
-        Err(e) => Err(e),
-    };
-    match outcome {
-        Ok(()) => sent(lang),
+        Ok(_) => sent(lang),
         Err(e) => {
             tracing::warn!(error = %e, "registration could not be completed");
             let feedback = Feedback::banner(s.t(lang, "problem-unavailable"));

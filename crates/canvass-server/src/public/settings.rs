@@ -143,8 +143,6 @@ pub struct PublicState {
     pub settings: Arc<PublicSettings>,
     /// The keys that seal and open contact details.
     pub contact_keys: Arc<ContactKeys>,
-    /// Outgoing mail to owners.
-    pub mailer: Arc<canvass_mail::Mailer>,
     /// Mark cookies Secure.
     pub secure_cookies: bool,
 }

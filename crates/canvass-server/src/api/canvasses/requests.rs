@@ -1,9 +1,11 @@
 //! `POST /api/v1/canvasses/{id}/requests`: the owners of chosen cameras of a canvass are
 //! e-mailed, one message each in their own language, asking them to preserve a recording now
 //! or to hand it over for the case. The request, the owners asked and the audit row
-//! (`canvass.request`, the registrations asked, the case number) commit together before any
-//! mail leaves; each mail's outcome is recorded after it is sent. The caller never sees an
-//! owner's contact: the answer names registrations and cameras only. `GET` on the same path
+//! (`canvass.request`, the registrations asked, the case number) and each owner's mail, queued
+//! in the outbox, commit together; the outbox sender mails them and records each outcome on the
+//! owner's row (`sent_at`, or `failure`). The answer does not wait on SMTP: it says which
+//! mails were queued. The caller never sees an owner's contact: the answer names registrations
+//! and cameras only. `GET` on the same path
 //! lists a canvass's requests.
 
 use axum::Json;
@@ -14,12 +16,15 @@ use axum::response::{IntoResponse, Response};
 use canvass_db::DbError;
 use canvass_db::audit::{self, Event};
 use canvass_db::footage_requests::{self, OwnerToAsk, RequestProblem, StoredRequest};
-use canvass_mail::{OwnerMail, footage_window};
+use canvass_mail::outbox::{Purpose, ToQueue, queue};
+use canvass_mail::{MailError, OwnerMail, footage_window};
 use canvass_model::Language;
+use canvass_model::contact_seal::ContactKey;
 use canvass_model::footage_request::{FootageRequest, FootageRequestBody, MAX_OWNERS, RequestKind};
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::json;
+use tokio_postgres::GenericClient;
 
 use super::{
     CanvassState, MAX_STATUS_BODY, bad_input, check_csrf, db_failure, json_body, no_canvass,
@@ -32,7 +37,8 @@ use crate::http::{ClientInfo, Principal, Refusal};
 struct OwnerOutcome {
     registration_id: i64,
     camera_ids: Vec<i64>,
-    sent: bool,
+    /// In the outbox; `GET` on the requests shows when it went out.
+    queued: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     failure: Option<&'static str>,
 }
@@ -97,13 +103,20 @@ pub(crate) async fn create(
     audit::record(&*tx, &event)
         .await
         .map_err(Refusal::unavailable)?;
+    let owners = queue_all(&*tx, &state, &request, &stored)
+        .await
+        .map_err(|e| {
+            tracing::warn!(error = %e, "footage request mails not queued");
+            Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the database is unavailable; try again",
+            )
+        })?;
     tx.commit()
         .await
         .map_err(DbError::pg("commit a footage request"))
         .map_err(Refusal::unavailable)?;
     drop(db);
-
-    let owners = send_all(&state, &request, &stored).await;
     let answer = RequestAnswer {
         id: stored.id,
         canvass_id,
@@ -162,41 +175,49 @@ pub(crate) async fn list(
     Ok(Json(json!({ "canvass_id": canvass_id, "requests": requests })).into_response())
 }
 
-/// Sends each owner their own message and records the outcome. A mail that cannot be sent
-/// does not stop the others; its owner's row says why, in words with no contact detail.
-async fn send_all(
+/// Queues each owner their own message, in the request's transaction. An owner without an
+/// e-mail address is recorded at once with what the officer should do instead.
+async fn queue_all(
+    tx: &impl GenericClient,
     state: &CanvassState,
     request: &FootageRequest,
     stored: &StoredRequest,
-) -> Vec<OwnerOutcome> {
+) -> Result<Vec<OwnerOutcome>, MailError> {
     let window = footage_window(request.window_start, request.window_end);
+    let key = state.keys.ring();
     let mut outcomes = Vec::with_capacity(stored.owners.len());
     for owner in &stored.owners {
-        let failure = send_one(state, request, stored, owner, &window).await;
-        if let Err(e) = record(state, stored.id, owner.registration_id, failure).await {
-            tracing::warn!(error = %e, request = stored.id, "the outcome of a footage mail was not recorded");
+        let failure =
+            match queue_one(tx, state, key.current(), request, stored, owner, &window).await? {
+                true => None,
+                false => Some("the owner gave no e-mail address; call them instead"),
+            };
+        if failure.is_some() {
+            footage_requests::record_sending(tx, stored.id, owner.registration_id, failure).await?;
         }
         outcomes.push(OwnerOutcome {
             registration_id: owner.registration_id,
             camera_ids: owner.camera_ids.clone(),
-            sent: failure.is_none(),
+            queued: failure.is_none(),
             failure,
         });
     }
-    outcomes
+    Ok(outcomes)
 }
 
-/// `None` when the mail went out; otherwise why not.
-async fn send_one(
+/// `false` when the owner has no address to write to.
+async fn queue_one(
+    tx: &impl GenericClient,
     state: &CanvassState,
+    key: &ContactKey,
     request: &FootageRequest,
     stored: &StoredRequest,
     owner: &OwnerToAsk,
     window: &str,
-) -> Option<&'static str> {
+) -> Result<bool, MailError> {
     let email = owner.contact.contact.email.trim();
     if email.is_empty() {
-        return Some("the owner gave no e-mail address; call them instead");
+        return Ok(false);
     }
     let language = owner
         .contact
@@ -219,24 +240,15 @@ async fn send_one(
             callback: request.callback_phone.as_deref().unwrap_or_default(),
         },
     };
-    let message = public.composer.compose(language, mail);
-    match state.mailer.send(email, &message).await {
-        Ok(()) => None,
-        Err(e) => {
-            tracing::warn!(error = %e, request = stored.id, "a footage request mail was not sent");
-            Some("the mail could not be sent; try again later or call the owner")
-        }
-    }
-}
-
-async fn record(
-    state: &CanvassState,
-    request_id: i64,
-    registration_id: i64,
-    failure: Option<&str>,
-) -> Result<(), DbError> {
-    let db = state.db.client().await?;
-    footage_requests::record_sending(&**db, request_id, registration_id, failure).await
+    let item = ToQueue {
+        registration_id: owner.registration_id,
+        to: email,
+        language,
+        mail,
+        purpose: Purpose::FootageRequest(stored.id),
+    };
+    queue(tx, &public.composer, key, item).await?;
+    Ok(true)
 }
 
 fn refused(canvass_id: i64, problem: RequestProblem) -> Refusal {
