@@ -364,7 +364,9 @@ pub async fn commit_without_flush(client: &impl GenericClient) -> Result<(), DbE
     client
         .batch_execute(COMMIT_WITHOUT_FLUSH)
         .await
-        .map_err(DbError::pg("let a canvass commit without waiting for the disk"))
+        .map_err(DbError::pg(
+            "let a canvass commit without waiting for the disk",
+        ))
 }
 
 /// The area of a stored canvass, as the answer echoes it.

@@ -174,7 +174,7 @@ struct ContactJson<'a> {
     contact_method: &'a str,
 }
 
-fn area_json(area: &StoredArea) -> serde_json::Value {
+pub(crate) fn area_json(area: &StoredArea) -> serde_json::Value {
     match area {
         StoredArea::Radius { radius_m } => json!({ "radius_m": radius_m }),
         StoredArea::Polygon { polygon } => json!({ "polygon": polygon }),

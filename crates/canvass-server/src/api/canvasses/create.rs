@@ -20,8 +20,8 @@ use canvass_model::View;
 use canvass_model::canvass::{
     CanvassBody, Incident, SearchArea, faces_incident, footage_until, walked_radius_m,
 };
-use canvass_tiles::index::{Camera, Snapshot};
-use canvass_tiles::search::{bearing_deg, distance_m};
+use canvass_tiles::index::Camera;
+use canvass_tiles::search::bearing_deg;
 use canvass_tiles::{LonLat, TilesError};
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -89,7 +89,11 @@ pub(crate) async fn create(
     // cameras): off the async workers.
     let (area, incident_time) = (request.area.clone(), request.incident_time);
     let searched = tokio::task::spawn_blocking(move || {
-        let found = search(&snapshot, incident, &area, radius_m)?;
+        let found: Vec<(&Camera, f64)> = snapshot
+            .in_area(incident, &area, now)?
+            .into_iter()
+            .map(|n| (n.camera, n.distance_m))
+            .collect();
         let kept: Vec<(Finding, Camera)> = found
             .iter()
             .take(MAX_CAMERAS)
@@ -243,34 +247,6 @@ async fn place(tx: &impl GenericClient, incident: &Incident) -> Result<LonLat, R
     }
 }
 
-/// Every active camera in the area with its distance from the incident, nearest first (ties
-/// by id). Circles come sorted from the index; other shapes are measured and sorted here.
-fn search<'a>(
-    snapshot: &'a Snapshot,
-    incident: LonLat,
-    area: &SearchArea,
-    radius_m: Option<f64>,
-) -> Result<Vec<(&'a Camera, f64)>, TilesError> {
-    let shaped = match area {
-        SearchArea::Radius(_) | SearchArea::MissingPerson { .. } => {
-            let radius_m = radius_m.unwrap_or_default();
-            return Ok(snapshot
-                .within_radius(incident, radius_m)?
-                .into_iter()
-                .map(|n| (n.camera, n.distance_m))
-                .collect());
-        }
-        SearchArea::Polygon(rings) => snapshot.within_rings(rings)?,
-        SearchArea::Route { line, buffer_m } => snapshot.within_route(line, *buffer_m)?,
-    };
-    let mut measured: Vec<(&Camera, f64)> = shaped
-        .into_iter()
-        .map(|c| (c, distance_m(incident, c.lon_lat())))
-        .collect();
-    measured.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
-    Ok(measured)
-}
-
 fn findings_ids(findings: &[Finding]) -> Vec<i64> {
     findings.iter().map(|f| f.camera_id).collect()
 }
@@ -301,7 +277,7 @@ fn canvass_camera(finding: &Finding, camera: &Camera, rank: i32) -> CanvassCamer
 
 /// What is kept of a camera found: where it is from the incident, whether it faces it, until
 /// when its footage is likely kept, and (in a re-run) whether the run before missed it.
-fn finding(
+pub(crate) fn finding(
     camera: &Camera,
     distance: f64,
     incident: LonLat,

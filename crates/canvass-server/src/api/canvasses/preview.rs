@@ -10,18 +10,17 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use canvass_db::canvasses;
+use canvass_db::canvasses::{self, StoredArea};
 use canvass_model::canvass::{
-    FootageStatus, PreviewBody, SearchArea, faces_incident, footage_status, footage_until,
-    walked_radius_m,
+    FootageStatus, PreviewBody, SearchArea, footage_status, walked_radius_m,
 };
 use canvass_tiles::render::views_text;
-use canvass_tiles::search::bearing_deg;
 use chrono::Utc;
 use serde::Serialize;
 use serde_json::json;
 
-use super::answer::{MAX_CAMERAS, decimetres, time, whole_degrees};
+use super::answer::{MAX_CAMERAS, area_json, decimetres, time, whole_degrees};
+use super::create::finding;
 use super::{CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, json_body};
 use crate::http::{Principal, Refusal};
 
@@ -95,23 +94,22 @@ pub(crate) async fn preview(
             .map(|(i, nearby)| {
                 let camera = nearby.camera;
                 let at = camera.lon_lat();
-                let until = footage_until(
+                // The same judgements as the canvass stores: one function for both.
+                let finding = finding(
+                    camera,
+                    nearby.distance_m,
+                    incident,
                     request.incident_time,
-                    camera.retention_days().map(i32::from),
+                    None,
                 );
                 PreviewCamera {
                     camera_id: camera.id,
                     rank: i + 1,
-                    distance_m: decimetres(nearby.distance_m as f32),
-                    bearing_deg: whole_degrees(stored_bearing(incident, at)),
-                    faces_incident: faces_incident(
-                        camera.wedge(),
-                        bearing_deg(at, incident),
-                        nearby.distance_m,
-                    )
-                    .as_str(),
-                    footage_until: until.map(time),
-                    footage_status: footage_status(until, now),
+                    distance_m: decimetres(finding.distance_m),
+                    bearing_deg: whole_degrees(finding.bearing_deg),
+                    faces_incident: finding.faces_incident.as_str(),
+                    footage_until: finding.footage_until.map(time),
+                    footage_status: footage_status(finding.footage_until, now),
                     lon: at.lon(),
                     lat: at.lat(),
                     placement: camera.placement.as_str(),
@@ -128,25 +126,15 @@ pub(crate) async fn preview(
                 }
             })
             .collect();
-        let area = match &request.area {
-            SearchArea::Radius(radius_m) => json!({ "radius_m": radius_m }),
-            SearchArea::Polygon(rings) => json!({ "polygon": {
-                "type": "Polygon",
-                "coordinates": rings.iter().map(|r| positions(r)).collect::<Vec<_>>(),
-            }}),
-            SearchArea::Route { line, buffer_m } => json!({
-                "route": { "type": "LineString", "coordinates": positions(line) },
-                "buffer_m": buffer_m,
-            }),
+        let radius_m = match request.area {
+            SearchArea::Radius(radius_m) => Some(radius_m),
             SearchArea::MissingPerson {
                 last_seen_at,
                 speed_kmh,
-            } => json!({ "missing_person": {
-                "last_seen_at": time(*last_seen_at),
-                "speed_kmh": speed_kmh,
-                "radius_m": decimetres(walked_radius_m(*last_seen_at, *speed_kmh, now) as f32),
-            }}),
+            } => Some(walked_radius_m(last_seen_at, speed_kmh, now)),
+            _ => None,
         };
+        let area = area_json(&StoredArea::of(&request.area, radius_m));
         Ok::<_, canvass_tiles::TilesError>(PreviewJson {
             incident: json!({"type": "Point", "coordinates": [incident.lon(), incident.lat()]}),
             incident_time: time(request.incident_time),
@@ -174,15 +162,4 @@ pub(crate) async fn preview(
         .caused_by(e)
     })?;
     Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
-}
-
-fn positions(points: &[canvass_tiles::LonLat]) -> Vec<[f64; 2]> {
-    points.iter().map(|p| [p.lon(), p.lat()]).collect()
-}
-
-/// The bearing as a canvass stores it (to the tenth of a degree, within [0, 360)), so that
-/// the whole degrees shown are the canvass's own, rounding included.
-fn stored_bearing(from: canvass_tiles::LonLat, to: canvass_tiles::LonLat) -> f32 {
-    let tenths = (bearing_deg(from, to) * 10.0).round() / 10.0;
-    (if tenths >= 360.0 { 0.0 } else { tenths }) as f32
 }
