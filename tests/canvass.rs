@@ -9,8 +9,9 @@
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use canvass_db::testing::TestDatabase;
-use canvass_e2e::{Server, Session, create_named_key_async, run, stderr_of, stdout_of};
+use canvass_e2e::{
+    DemoServer, Session, create_named_key_async, demo_server, run, stderr_of, stdout_of,
+};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 
@@ -46,43 +47,8 @@ const ALONG_ROUTE: &str = "
                       c.location::geography, $4, false)
      ORDER BY 2, 1";
 
-struct Setup {
-    db: TestDatabase,
-    server: Server,
-    _dir: tempfile::TempDir,
-}
-
-async fn setup(cameras: &str) -> Setup {
-    let db = TestDatabase::new().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let (url, data, cameras) = (
-        db.url.clone(),
-        dir.path().to_str().unwrap().to_owned(),
-        cameras.to_owned(),
-    );
-    // The department's clock is Pacific time: the printed sheet reads its times on it.
-    let server = tokio::task::spawn_blocking(move || {
-        let server = Server::start(&[
-            "--database-url",
-            &url,
-            "--data-dir",
-            &data,
-            "--demo",
-            "--demo-cameras",
-            &cameras,
-            "--time-zone",
-            "America/Los_Angeles",
-        ]);
-        server.wait_ready();
-        server
-    })
-    .await
-    .unwrap();
-    Setup {
-        db,
-        server,
-        _dir: dir,
-    }
+async fn setup(cameras: &str) -> DemoServer {
+    demo_server(cameras, &[]).await
 }
 
 /// A request with an optional JSON body: (status, body text).

@@ -16,9 +16,8 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use canvass_db::testing::TestDatabase;
 use canvass_e2e::browser::{Driver, Said, check_tools, install_node_project, png_size, repo_root};
-use canvass_e2e::{Server, Session, create_named_key_async, sign_in};
+use canvass_e2e::{DemoServer, Session, create_named_key_async, demo_server, sign_in};
 use serde_json::{Value, json};
 
 /// The journey may take this long on a busy 2-core machine.
@@ -26,46 +25,9 @@ const BROWSER_TIME_LIMIT: Duration = Duration::from_secs(300);
 /// The page's own first load (HTML, script, stylesheet), MapLibre and tiles aside.
 const FIRST_LOAD_LIMIT: usize = 1_000_000;
 
-struct Setup {
-    db: TestDatabase,
-    server: Server,
-    _dir: tempfile::TempDir,
-}
-
-async fn setup(cameras: &str) -> Setup {
-    let db = TestDatabase::new().await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
+async fn setup(cameras: &str) -> DemoServer {
     let web = repo_root().join("target/web");
-    let (url, data, cameras, web) = (
-        db.url.clone(),
-        dir.path().to_str().unwrap().to_owned(),
-        cameras.to_owned(),
-        web.to_str().unwrap().to_owned(),
-    );
-    let server = tokio::task::spawn_blocking(move || {
-        let server = Server::start(&[
-            "--database-url",
-            &url,
-            "--data-dir",
-            &data,
-            "--demo",
-            "--demo-cameras",
-            &cameras,
-            "--time-zone",
-            "America/Los_Angeles",
-            "--web-assets-dir",
-            &web,
-        ]);
-        server.wait_ready();
-        server
-    })
-    .await
-    .unwrap();
-    Setup {
-        db,
-        server,
-        _dir: dir,
-    }
+    demo_server(cameras, &["--web-assets-dir", web.to_str().unwrap()]).await
 }
 
 /// A request as a browser or a script makes it: (status, headers, body).

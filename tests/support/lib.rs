@@ -963,3 +963,49 @@ pub mod browser {
         (width, height)
     }
 }
+
+/// `canvass serve --demo` on a throwaway database: the demo city with `cameras` cameras, the
+/// department's clock on Pacific time (the printed sheet and the map read their times on it),
+/// and `extra` arguments.
+#[derive(Debug)]
+pub struct DemoServer {
+    /// The server's database, for checking what it stored.
+    pub db: canvass_db::testing::TestDatabase,
+    /// The running server.
+    pub server: Server,
+    _dir: tempfile::TempDir,
+}
+
+/// Starts a [`DemoServer`] and waits until it is ready.
+pub async fn demo_server(cameras: &str, extra: &[&str]) -> DemoServer {
+    let db = canvass_db::testing::TestDatabase::new().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = [
+        "--database-url",
+        &db.url,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--demo",
+        "--demo-cameras",
+        cameras,
+        "--time-zone",
+        "America/Los_Angeles",
+    ]
+    .iter()
+    .chain(extra)
+    .map(|a| (*a).to_owned())
+    .collect();
+    let server = tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter_mut().map(|a| a.as_str()).collect();
+        let server = Server::start(&args);
+        server.wait_ready();
+        server
+    })
+    .await
+    .unwrap();
+    DemoServer {
+        db,
+        server,
+        _dir: dir,
+    }
+}

@@ -258,6 +258,19 @@ pub enum SearchArea {
 
 impl SearchArea {
     /// Its kind.
+    /// The circle's radius in metres: the one requested, or as far as a missing person could
+    /// have walked by `now`; `None` for a polygon or a route.
+    pub fn radius_m(&self, now: DateTime<Utc>) -> Option<f64> {
+        match self {
+            SearchArea::Radius(radius_m) => Some(*radius_m),
+            SearchArea::MissingPerson {
+                last_seen_at,
+                speed_kmh,
+            } => Some(walked_radius_m(*last_seen_at, *speed_kmh, now)),
+            SearchArea::Polygon(_) | SearchArea::Route { .. } => None,
+        }
+    }
+
     pub fn kind(&self) -> AreaKind {
         match self {
             SearchArea::Radius(_) => AreaKind::Radius,

@@ -35,7 +35,7 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::http::{HeaderMap, StatusCode, header};
 use canvass_db::{Database, DbError};
-use canvass_model::canvass::{CanvassInputError, CaseNumberPattern};
+use canvass_model::canvass::{CanvassInputError, CaseNumberPattern, SearchArea};
 use canvass_tiles::TileService;
 use serde::de::DeserializeOwned;
 
@@ -156,6 +156,43 @@ fn check_csrf(principal: &Principal, headers: &HeaderMap) -> Result<(), Refusal>
 }
 
 /// A field of the request that is wrong: 400 naming it.
+/// 400 naming what PostGIS finds wrong with a polygon area; nothing for other shapes.
+async fn check_polygon(
+    client: &impl tokio_postgres::GenericClient,
+    area: &SearchArea,
+) -> Result<(), Refusal> {
+    let SearchArea::Polygon(rings) = area else {
+        return Ok(());
+    };
+    match canvass_db::canvasses::polygon_problem(client, rings)
+        .await
+        .map_err(Refusal::unavailable)?
+    {
+        Some(problem) => Err(Refusal::new(
+            StatusCode::BAD_REQUEST,
+            format!("area.polygon: {problem}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Runs a camera search off the async workers: a 5 km circle in a dense city reads hundreds
+/// of thousands of cameras. An area the index refuses is a 400 naming it.
+async fn search_off_the_workers<T: Send + 'static>(
+    search: impl FnOnce() -> Result<T, canvass_tiles::TilesError> + Send + 'static,
+) -> Result<T, Refusal> {
+    tokio::task::spawn_blocking(search)
+        .await
+        .map_err(|e| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the camera search failed",
+            )
+            .caused_by(e)
+        })?
+        .map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))
+}
+
 fn bad_input(error: CanvassInputError) -> Refusal {
     Refusal::new(StatusCode::BAD_REQUEST, error.to_string())
 }

@@ -17,9 +17,7 @@ use canvass_db::canvasses::{
 };
 use canvass_db::places::{self, Located};
 use canvass_model::View;
-use canvass_model::canvass::{
-    CanvassBody, Incident, SearchArea, faces_incident, footage_until, walked_radius_m,
-};
+use canvass_model::canvass::{CanvassBody, Incident, SearchArea, faces_incident, footage_until};
 use canvass_tiles::index::Camera;
 use canvass_tiles::search::bearing_deg;
 use canvass_tiles::{LonLat, TilesError};
@@ -29,7 +27,10 @@ use tokio_postgres::GenericClient;
 
 use super::answer::{self, MAX_CAMERAS};
 use super::read::ContactsQuery;
-use super::{CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, db_failure, json_body};
+use super::{
+    CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, check_polygon, db_failure, json_body,
+    search_off_the_workers,
+};
 use crate::http::{ClientInfo, Principal, Refusal};
 
 /// `POST /api/v1/canvasses` (`?contacts=false` leaves contacts out even for `pii` callers).
@@ -56,39 +57,20 @@ pub(crate) async fn create(
         .map_err(DbError::pg("begin a canvass"))
         .map_err(Refusal::unavailable)?;
     let incident = place(&*tx, &request.incident).await?;
-    if let SearchArea::Polygon(rings) = &request.area {
-        let problem = canvasses::polygon_problem(&*tx, rings)
-            .await
-            .map_err(Refusal::unavailable)?;
-        if let Some(problem) = problem {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                format!("area.polygon: {problem}"),
-            ));
-        }
-    }
+    check_polygon(&*tx, &request.area).await?;
     let previous = match request.area {
         SearchArea::MissingPerson { .. } => canvasses::previous_run(&*tx, &request.case_number)
             .await
             .map_err(Refusal::unavailable)?,
         _ => None,
     };
-    let radius_m = match request.area {
-        SearchArea::Radius(radius_m) => Some(radius_m),
-        SearchArea::MissingPerson {
-            last_seen_at,
-            speed_kmh,
-        } => Some(walked_radius_m(last_seen_at, speed_kmh, now)),
-        _ => None,
-    };
+    let radius_m = request.area.radius_m(now);
     let (previous_id, earlier) = match previous {
         Some((id, cameras)) => (Some(id), Some(cameras)),
         None => (None, None),
     };
-    // The search is CPU work (a 5 km circle in a dense city reads hundreds of thousands of
-    // cameras): off the async workers.
     let (area, incident_time) = (request.area.clone(), request.incident_time);
-    let searched = tokio::task::spawn_blocking(move || {
+    let (found, kept) = search_off_the_workers(move || {
         let found: Vec<(&Camera, f64)> = snapshot
             .in_area(incident, &area, now)?
             .into_iter()
@@ -104,16 +86,7 @@ pub(crate) async fn create(
             .collect();
         Ok::<_, TilesError>((found.len(), kept))
     })
-    .await
-    .map_err(|e| {
-        Refusal::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the camera search failed",
-        )
-        .caused_by(e)
-    })?;
-    let (found, kept) =
-        searched.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
+    .await?;
     let address = match &request.incident {
         Incident::Address(address) => Some(address.as_str()),
         Incident::At(_) => None,

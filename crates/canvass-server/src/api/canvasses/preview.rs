@@ -10,10 +10,8 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use canvass_db::canvasses::{self, StoredArea};
-use canvass_model::canvass::{
-    FootageStatus, PreviewBody, SearchArea, footage_status, walked_radius_m,
-};
+use canvass_db::canvasses::StoredArea;
+use canvass_model::canvass::{FootageStatus, PreviewBody, SearchArea, footage_status};
 use canvass_tiles::render::views_text;
 use chrono::Utc;
 use serde::Serialize;
@@ -21,7 +19,10 @@ use serde_json::json;
 
 use super::answer::{MAX_CAMERAS, area_json, decimetres, time, whole_degrees};
 use super::create::finding;
-use super::{CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, json_body};
+use super::{
+    CanvassState, MAX_CREATE_BODY, bad_input, check_csrf, check_polygon, json_body,
+    search_off_the_workers,
+};
 use crate::http::{Principal, Refusal};
 
 #[derive(Debug, Serialize)]
@@ -67,24 +68,16 @@ pub(crate) async fn preview(
     let body: PreviewBody = json_body(&headers, body, MAX_CREATE_BODY).await?;
     let now = Utc::now();
     let request = body.check(now).map_err(bad_input)?;
-    if let SearchArea::Polygon(rings) = &request.area {
+    // Only a polygon needs the database (PostGIS judges its validity).
+    if matches!(request.area, SearchArea::Polygon(_)) {
         let db = state.db.client().await.map_err(Refusal::unavailable)?;
-        let problem = canvasses::polygon_problem(&**db, rings)
-            .await
-            .map_err(Refusal::unavailable)?;
-        if let Some(problem) = problem {
-            return Err(Refusal::new(
-                StatusCode::BAD_REQUEST,
-                format!("area.polygon: {problem}"),
-            ));
-        }
+        check_polygon(&**db, &request.area).await?;
     }
     let snapshot = state
         .tiles
         .snapshot()
         .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()))?;
-    // CPU work, as the canvass's own search: off the async workers.
-    let searched = tokio::task::spawn_blocking(move || {
+    let answer = search_off_the_workers(move || {
         let incident = request.incident;
         let found = snapshot.in_area(incident, &request.area, now)?;
         let cameras: Vec<PreviewCamera> = found
@@ -126,14 +119,7 @@ pub(crate) async fn preview(
                 }
             })
             .collect();
-        let radius_m = match request.area {
-            SearchArea::Radius(radius_m) => Some(radius_m),
-            SearchArea::MissingPerson {
-                last_seen_at,
-                speed_kmh,
-            } => Some(walked_radius_m(last_seen_at, speed_kmh, now)),
-            _ => None,
-        };
+        let radius_m = request.area.radius_m(now);
         let area = area_json(&StoredArea::of(&request.area, radius_m));
         Ok::<_, canvass_tiles::TilesError>(PreviewJson {
             incident: json!({"type": "Point", "coordinates": [incident.lon(), incident.lat()]}),
@@ -144,16 +130,7 @@ pub(crate) async fn preview(
             cameras,
         })
     })
-    .await
-    .map_err(|e| {
-        Refusal::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "the camera search failed",
-        )
-        .caused_by(e)
-    })?;
-    let answer =
-        searched.map_err(|e| Refusal::new(StatusCode::BAD_REQUEST, format!("area: {e}")))?;
+    .await?;
     let bytes = serde_json::to_vec(&answer).map_err(|e| {
         Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
